@@ -66,7 +66,7 @@ class ValueSource(_Base):
 
 
 class Condition(_Base):
-    """When an action runs. ``all``/``any`` combine conditions; otherwise ``path`` ``op`` ``value``."""
+    """When an action runs: ``all``/``any`` combine conditions, else ``path`` ``op`` ``value``."""
 
     path: Expression | UnsetType = UNSET
     op: ConditionOp = "present"
