@@ -102,8 +102,8 @@ class Action(_Base):
     """One target HTTP request, built from rules, with keys extracted from its response."""
 
     name: Name
-    when: When | None = None
     request: Request
+    when: When | None = None
     fields: dict[str, ValueSource] = field(default_factory=dict)
     response: dict[str, ResponseKey] = field(default_factory=dict)
 
