@@ -71,8 +71,8 @@ class Condition(_Base):
     path: Expression | UnsetType = UNSET
     op: ConditionOp = "present"
     value: Any = UNSET
-    all: list[Condition] | UnsetType = UNSET
-    any: list[Condition] | UnsetType = UNSET
+    all: list[When] | UnsetType = UNSET
+    any: list[When] | UnsetType = UNSET
 
 
 # A header or query value is a constant string, or a full value source.

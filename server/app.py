@@ -1,0 +1,47 @@
+"""create_app(settings) -> Litestar: the only place where the pieces are wired together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+
+from server.delivery.client import ClientSettings, create_client_session
+from server.endpoints import EndpointCache
+from server.pipeline import Pipeline
+from server.settings import Settings
+from server.store.db import open_database
+from server.store.writer import EventWriter
+from server.web.health import health
+from server.web.listener import receive_hook
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The Switchboard web application for ``settings``."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = settings.effective_database_url
+        async with open_database(database_url):
+            writer = await EventWriter.start(database_url)
+            session = create_client_session(ClientSettings())
+            pipeline = Pipeline(
+                settings, writer, session, EndpointCache(settings.mapping_refresh_seconds)
+            )
+            app.state.pipeline = pipeline
+            try:
+                yield
+            finally:
+                await pipeline.drain()
+                await session.close()
+                await writer.close()
+
+    logging.getLogger("switchboard").setLevel(settings.log_level)
+    return Litestar(
+        route_handlers=[receive_hook, health],
+        lifespan=[lifespan],
+        openapi_config=None,
+    )

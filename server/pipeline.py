@@ -1,0 +1,318 @@
+"""The event's journey, in one place: normalise -> store -> apply -> send -> extract -> record.
+
+The listener, replays and (later) background workers all run this same journey.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from server.delivery.send import DeliveryResult, send
+from server.endpoints import EndpointCache, LiveEndpoint
+from server.mapping.apply import ResponseError, build_request, event_context, extract_keys
+from server.mapping.compile import CompiledAction, CompiledEndpoint
+from server.mapping.credentials import apply_credential
+from server.mapping.errors import MappingError, PayloadError
+from server.mapping.paths import MISSING
+from server.mapping.payload import Payload, normalise
+from server.settings import Settings
+from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent, StoreUnavailable
+
+log = logging.getLogger("switchboard.pipeline")
+
+EVENT_HEADER = "X-Switchboard-Event"
+DUPLICATE_HEADER = "X-Switchboard-Duplicate-Of"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One request to a listener, as received."""
+
+    token: str
+    method: str
+    content_type: str | None
+    query_string: bytes
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the listener answers the platform."""
+
+    status: int
+    body: dict[str, Any]
+    event_id: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, status: int, code: str, detail: str, **extra: Any) -> Answer:
+        return cls(status, {"error": code, "detail": detail, **extra})
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The result of running an endpoint's actions for one event."""
+
+    status: str
+    answer_status: int
+    answer_body: dict[str, Any]
+    attempts: list[NewAttempt]
+
+
+class Pipeline:
+    """Runs events through their endpoint's mapping; one per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        writer: EventWriter,
+        session: aiohttp.ClientSession,
+        endpoints: EndpointCache,
+    ) -> None:
+        self.settings = settings
+        self.writer = writer
+        self.session = session
+        self.endpoints = endpoints
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def receive(self, inbound: Inbound) -> Answer:
+        """Handle one listener request from start to answer."""
+        live = await self.endpoints.by_token(inbound.token)
+        if live is None or not live.enabled:
+            return Answer.error(
+                404, "unknown_endpoint", "No active endpoint has this listener URL."
+            )
+        if inbound.method not in live.compiled.methods:
+            allowed = ", ".join(sorted(live.compiled.methods))
+            return Answer(
+                405,
+                {"error": "method_not_allowed", "detail": f"This endpoint accepts {allowed}."},
+                headers={"Allow": allowed},
+            )
+        try:
+            payload = normalise(
+                method=inbound.method,
+                content_type=inbound.content_type,
+                query_string=inbound.query_string,
+                body=inbound.body,
+                limits=self.settings.limits,
+                php_names=live.compiled.document.endpoint.php_names,
+            )
+        except PayloadError as error:
+            return Answer(error.status, error.as_json())
+        try:
+            return await self._store_and_deliver(live, inbound, payload)
+        except StoreUnavailable as error:
+            log.error("event not stored: %s", error)
+            return Answer(
+                503,
+                {"error": "storage_unavailable", "detail": "The event could not be stored; retry."},
+                headers={"Retry-After": "5"},
+            )
+
+    async def _store_and_deliver(
+        self, live: LiveEndpoint, inbound: Inbound, payload: Payload
+    ) -> Answer:
+        stored = await self.writer.record_event(new_event(live, inbound, payload))
+        if stored.prior is not None and stored.prior.payload_hash == _payload_hash(inbound):
+            return await self._answer_retry(stored.id, stored.prior)
+        flags = ["transactionid_reused"] if stored.prior is not None else []
+        if live.compiled.document.endpoint.response == "async":
+            self._deliver_later(stored.id, live.compiled, payload, flags)
+            return Answer(202, {"status": "accepted", "event": stored.id}, stored.id)
+        outcome = await self.deliver(live.compiled, payload.as_json())
+        await self.writer.record_outcome(
+            stored.id,
+            status=outcome.status,
+            answer_status=outcome.answer_status,
+            answer_body=outcome.answer_body,
+            attempts=outcome.attempts,
+            flags=flags or None,
+        )
+        return Answer(outcome.answer_status, outcome.answer_body, stored.id)
+
+    async def _answer_retry(self, event_id: str, prior: PriorEvent) -> Answer:
+        """A repeat of an event already received: answer with its stored result, send nothing."""
+        if prior.answer_status is None:
+            status, body = (
+                409,
+                {
+                    "error": "in_progress",
+                    "detail": "An identical event is still being delivered; retry in a moment.",
+                },
+            )
+        else:
+            status, body = prior.answer_status, prior.answer_body or {}
+        await self.writer.record_outcome(
+            event_id,
+            status="duplicate",
+            answer_status=status,
+            answer_body=body,
+            attempts=[],
+            duplicate_of=prior.id,
+        )
+        return Answer(status, body, event_id, {DUPLICATE_HEADER: prior.id})
+
+    def _deliver_later(
+        self, event_id: str, endpoint: CompiledEndpoint, payload: Payload, flags: list[str]
+    ) -> None:
+        async def run() -> None:
+            outcome = await self.deliver(endpoint, payload.as_json())
+            await self.writer.record_outcome(
+                event_id,
+                status=outcome.status,
+                answer_status=outcome.answer_status,
+                answer_body=outcome.answer_body,
+                attempts=outcome.attempts,
+                flags=flags or None,
+            )
+
+        task = asyncio.create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background deliveries (at shutdown)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def deliver(self, endpoint: CompiledEndpoint, payload: Mapping[str, Any]) -> Outcome:
+        """Run every action of ``endpoint`` in order for one event's payload."""
+        keys: dict[str, Any] = {}
+        attempts: list[NewAttempt] = []
+        for action in endpoint.actions:
+            context = event_context(payload, keys)
+            if action.condition is not None and not action.condition(context):
+                attempts.append(_skipped(action))
+                continue
+            attempt, read, failure = await self._run_action(action, context)
+            attempts.append(attempt)
+            if failure is not None:
+                return Outcome("failed", failure.status, failure.body, attempts)
+            keys.update(read)
+        return Outcome("delivered", 200, keys, attempts)
+
+    async def _run_action(
+        self, action: CompiledAction, context: Mapping[str, Any]
+    ) -> tuple[NewAttempt, dict[str, Any], Answer | None]:
+        """Build, send and read one action; the attempt record, its keys, or the failure."""
+        attempt = _AttemptRecorder(action, self.settings.max_stored_response_bytes)
+        try:
+            request = build_request(action, context)
+            if action.credential is not None:
+                credential = await self.endpoints.credential(action.credential)
+                request = apply_credential(request, credential)
+        except MappingError as error:
+            return attempt.failed(str(error)), {}, _mapping_failure(action, error)
+        attempt.request = request.redacted(self.settings.max_stored_response_bytes)
+        result = await send(
+            self.session, request, max_response_bytes=self.settings.max_response_bytes
+        )
+        attempt.result = result
+        if not result.ok:
+            return attempt.failed(result.error), {}, _target_failure(action, result)
+        try:
+            read = extract_keys(action, result.body)
+        except ResponseError as error:
+            failure = Answer.error(502, "unreadable_response", str(error), action=action.name)
+            return attempt.failed(str(error)), {}, failure
+        return attempt.finished("success"), read, None
+
+
+def new_event(live: LiveEndpoint, inbound: Inbound, payload: Payload) -> NewEvent:
+    """The row that records an inbound request, before anything is done with it."""
+    document = payload.as_json()
+    context = event_context(document, {})
+    transactionid = payload.body.get("transactionid")
+    dedupe_key = None
+    if live.compiled.dedupe is not None:
+        found = live.compiled.dedupe.read(context)
+        if found is not MISSING and found is not None and found != "":
+            dedupe_key = str(found)[:200]
+    return NewEvent(
+        endpoint_id=live.id,
+        method=inbound.method,
+        content_type=inbound.content_type or "",
+        query_string=inbound.query_string.decode("latin-1"),
+        raw_body=inbound.body,
+        payload=document,
+        body_format=payload.body_format,
+        transactionid=str(transactionid)[:200] if isinstance(transactionid, str | int) else None,
+        dedupe_key=dedupe_key,
+        payload_hash=_payload_hash(inbound),
+        flags=["sniffed_json"] if payload.sniffed_json else [],
+    )
+
+
+def _payload_hash(inbound: Inbound) -> str:
+    digest = hashlib.sha256()
+    for part in (inbound.method.encode(), (inbound.content_type or "").encode()):
+        digest.update(part + b"\0")
+    digest.update(inbound.query_string + b"\0")
+    digest.update(inbound.body)
+    return digest.hexdigest()
+
+
+class _AttemptRecorder:
+    """Times one action and turns what happened into its attempt record."""
+
+    def __init__(self, action: CompiledAction, stored_limit: int) -> None:
+        self.action = action
+        self.stored_limit = stored_limit
+        self.started = datetime.now(UTC)
+        self.clock = time.perf_counter()
+        self.request: dict[str, Any] | None = None
+        self.result: DeliveryResult | None = None
+
+    def failed(self, error: str | None) -> NewAttempt:
+        return self.finished("failed", error)
+
+    def finished(self, outcome: str, error: str | None = None) -> NewAttempt:
+        result = self.result
+        return NewAttempt(
+            action_index=self.action.index,
+            action_name=self.action.name,
+            attempt_no=1,
+            started_at=self.started,
+            duration_ms=round((time.perf_counter() - self.clock) * 1000, 3),
+            outcome=outcome,
+            request=self.request,
+            response_status=None if result is None else result.status,
+            response_headers={} if result is None else result.headers,
+            response_body=None
+            if result is None
+            else result.body[: self.stored_limit].decode("utf-8", "replace"),
+            error=error,
+        )
+
+
+def _skipped(action: CompiledAction) -> NewAttempt:
+    return _AttemptRecorder(action, 0).finished("skipped")
+
+
+def _mapping_failure(action: CompiledAction, error: MappingError) -> Answer:
+    return Answer.error(
+        422,
+        "mapping_failed",
+        f"Action '{action.name}' could not be built for this contact: {error}",
+        action=action.name,
+    )
+
+
+def _target_failure(action: CompiledAction, result: DeliveryResult) -> Answer:
+    if result.status is None:
+        detail = f"Action '{action.name}': {result.error}"
+        return Answer.error(502, "target_unreachable", detail, action=action.name)
+    detail = f"Action '{action.name}': the target answered HTTP {result.status}."
+    return Answer.error(
+        502, "target_failed", detail, action=action.name, target_status=result.status
+    )

@@ -1,0 +1,123 @@
+"""The tables, as tortoise models: the schema, the migrations and every read come from here.
+
+Ids are time-ordered UUIDs made by the application (:mod:`server.store.ids`), so the event
+writer can insert rows without the database handing ids back. The writer
+(:mod:`server.store.writer`) inserts events and attempts with raw SQL for speed; the column
+names below are therefore also its contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from server.store.ids import uuid7
+
+# Longest dedupe key and transactionid the store keeps; the writer bounds longer ones.
+KEY_MAX_LENGTH = 255
+
+EVENT_STATUSES = ("received", "delivered", "failed", "duplicate")
+ATTEMPT_OUTCOMES = ("success", "failed", "skipped")
+
+
+class Endpoint(Model):
+    """A listener URL (``/hooks/<token>``) and the mapping document it applies."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid7)
+    key = fields.CharField(max_length=100, unique=True)
+    name = fields.CharField(max_length=200)
+    token = fields.CharField(max_length=64, unique=True)
+    enabled = fields.BooleanField(default=True)
+    # The mapping document as msgspec builtins (server.mapping.spec.MappingDocument); opaque here.
+    document: fields.Field[dict[str, Any]] = fields.JSONField()
+    revision = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "endpoint"
+        table_description = "Listeners and their mapping documents"
+
+
+class Credential(Model):
+    """A secret the actions refer to by name. ``secret`` is sealed text (see ``sealing.py``)."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid7)
+    name = fields.CharField(max_length=200, unique=True)
+    # bearer | header | query | basic (and oauth2 later): a plain string, not an enum column.
+    type = fields.CharField(max_length=32)
+    options: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    secret = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "credential"
+        table_description = "Secrets the actions use, sealed"
+
+
+class Event(Model):
+    """One inbound request to a listener, as received, and how it was answered."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid7)
+    endpoint: fields.ForeignKeyRelation[Endpoint] = fields.ForeignKeyField(
+        "switchboard.Endpoint", related_name="events", on_delete=fields.CASCADE
+    )
+    received_at = fields.DatetimeField()
+    method = fields.CharField(max_length=16)
+    content_type = fields.TextField()
+    query_string = fields.TextField()
+    raw_body = fields.BinaryField()
+    # {"query": {...}, "body": {...}}
+    payload: fields.Field[dict[str, Any]] = fields.JSONField()
+    body_format = fields.CharField(max_length=32)
+    transactionid = fields.CharField(max_length=KEY_MAX_LENGTH, null=True)
+    dedupe_key = fields.CharField(max_length=KEY_MAX_LENGTH, null=True)
+    # sha256 hex of method, content type, query string and raw body.
+    payload_hash = fields.CharField(max_length=64)
+    flags: fields.Field[list[str]] = fields.JSONField(default=list)
+    # The earlier event this one repeats (not a foreign key: it is informational).
+    duplicate_of = fields.UUIDField(null=True)
+    status = fields.CharField(max_length=16, default="received")
+    answer_status = fields.IntField(null=True)
+    answer_body: fields.Field[Any] = fields.JSONField(null=True)
+    completed_at = fields.DatetimeField(null=True)
+
+    attempts: fields.ReverseRelation[Attempt]
+
+    class Meta:
+        table = "event"
+        table_description = "Inbound requests and their answers"
+        indexes = (
+            Index(fields=("endpoint_id", "received_at"), name="event_endpoint_received_idx"),
+            Index(fields=("endpoint_id", "dedupe_key"), name="event_endpoint_dedupe_idx"),
+            Index(fields=("endpoint_id", "transactionid"), name="event_endpoint_txn_idx"),
+        )
+
+
+class Attempt(Model):
+    """One try of one action of an event: the (redacted) request and what came back."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid7)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "switchboard.Event", related_name="attempts", on_delete=fields.CASCADE, db_index=True
+    )
+    action_index = fields.IntField()
+    action_name = fields.CharField(max_length=200)
+    attempt_no = fields.IntField()
+    started_at = fields.DatetimeField()
+    duration_ms = fields.FloatField()
+    outcome = fields.CharField(max_length=16)
+    # OutboundRequest.redacted(): never holds a credential.
+    request: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    response_status = fields.IntField(null=True)
+    response_headers: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    response_body = fields.TextField(null=True)
+    error = fields.TextField(null=True)
+
+    class Meta:
+        table = "attempt"
+        table_description = "Tries of an event's actions"

@@ -1,0 +1,1 @@
+"""Litestar handlers: thin adapters between HTTP and the pipeline."""
