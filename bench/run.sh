@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Switchboard benchmark: POST -> store -> target -> response, beside a bare forwarder ceiling.
 #
-#   bash bench/run.sh            # everything, ~3-4 minutes; writes bench/RESULTS.md
+#   bash bench/run.sh     # everything: ~2.5 minutes on an idle machine; writes bench/RESULTS.md
 #
 # Settings (environment):
 #   BENCH_DURATION=15       seconds measured per run
@@ -94,9 +94,10 @@ stop_process() { # PID
     wait "$pid" 2>/dev/null || true
 }
 
-# CPU seconds used so far: "MACHINE G1 G2 ...", MACHINE being the busy time of all CPUs
-# (/proc/stat: user, nice, system, irq, softirq; softirq holds much of the loopback traffic) and each G the user + system time of every process (all threads) in that
-# process group. Processes started here run in their own session, so a group is one server.
+# CPU seconds used so far: "MACHINE G1 G2 ...". MACHINE is the busy time of all CPUs (/proc/stat:
+# user, nice, system, irq, softirq; softirq holds much of the loopback traffic); each G is the
+# user + system time of every process (all threads) in that process group. Processes started
+# here run in their own session, so a group is one server and its children.
 cpu_snapshot() { # PGID...
     "$VENV/bin/python" -I -c '
 import glob, os, sys
@@ -367,6 +368,16 @@ print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, " +
 EOF
 }
 
+commit() { # the measured code's commit, and whether the tree differs from it (read-only git)
+    local head
+    head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+    if git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null; then
+        echo "$head"
+    else
+        echo "$head with uncommitted changes"
+    fi
+}
+
 pg_version() {
     psql -qAt "$PG_URL/postgres" -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1 || true
 }
@@ -393,8 +404,10 @@ write_results() {
     [[ ${BENCH_PARSER:-stdlib} == fast ]] && parser="fast_query_parsers (BENCH_PARSER=fast)"
     {
         printf '# Benchmark results\n\n'
+        # shellcheck disable=SC2016 # backquotes are Markdown here
         printf 'Written by `bash bench/run.sh` on %s. What is measured and how to read it: [README.md](README.md).\n\n' \
             "$(date -u '+%Y-%m-%d %H:%M UTC')"
+        # shellcheck disable=SC2016
         printf 'Job: POST the 1.7 KB form sample (fresh `transactionid` per request) to the listener, which posts `{email, firstname, lastname}` as JSON to a loopback nginx and answers `{"crm_id": "003abc"}`. '
         printf 'wrk: %s threads, %s s warm-up then %s s measured per row. Errors: socket errors + non-2xx answers.\n\n' \
             "$THREADS" "$WARMUP" "$DURATION"
@@ -402,6 +415,7 @@ write_results() {
         if [[ -s $NOTES ]]; then printf '\n'; cat "$NOTES"; fi
         printf '\n## Machine\n\n'
         printf -- '- CPUs: %s × %s\n' "$(nproc)" "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+        # shellcheck disable=SC1091
         printf -- '- Kernel: %s; %s\n' "$(uname -r)" "$(. /etc/os-release && echo "$PRETTY_NAME")"
         printf -- '- Pinning: %s\n' "$pinning"
         printf -- '- Forwarder form parser: %s\n' "$parser"
@@ -409,10 +423,11 @@ write_results() {
         printf -- '- %s\n' "$(versions)"
         printf -- '- %s, %s, PostgreSQL %s\n' "$(nginx -v 2>&1 | sed 's/.*version: //')" \
             "$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)" "$(pg_version)"
-        printf -- '- Switchboard commit: %s\n' "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+        printf -- '- Switchboard commit: %s\n' "$(commit)"
         printf '\n## Reproduce\n\n```sh\nbash bench/run.sh                      # ~%s s per row plus start-up\n' \
             "$((WARMUP + DURATION))"
-        printf 'BENCH_SERVERS=forwarder BENCH_DURATION=5 bash bench/run.sh   # quick look at the ceiling only\n```\n'
+        printf 'BENCH_SERVERS=forwarder BENCH_DURATION=5 bash bench/run.sh   # the ceiling only, quickly\n'
+        printf 'BENCH_PIN=0 bash bench/run.sh          # without pinning (see README.md)\n```\n'
         printf '\n<details><summary>wrk output (one line per row)</summary>\n\n```\n'
         cat "$RAW"
         printf '```\n\n</details>\n'

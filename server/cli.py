@@ -199,3 +199,7 @@ def _display_url(url: str) -> str:
         user = credentials.split(":", 1)[0]
         return f"{scheme}://{user}@{host}"
     return url
+
+
+if __name__ == "__main__":
+    main()

@@ -1,3 +1,3 @@
-"""TEMPORARY (delivery helper): the lead owns this file; keep the pytest_plugins line."""
+"""Fixtures for the whole suite: the loopback target server and fresh databases."""
 
-pytest_plugins = ["support.fixtures"]
+pytest_plugins = ["support.fixtures", "support.databases"]

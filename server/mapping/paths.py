@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, Final, Protocol
 
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from server.mapping.errors import MappingError
 

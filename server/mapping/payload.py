@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 import msgspec
 
@@ -22,6 +21,7 @@ from server.mapping.formdecode import (
     Pair,
     assemble,
     decode_utf8,
+    percent_decode,
     split_pairs,
     text_decoder,
     too_deeply_nested,
@@ -31,6 +31,7 @@ from server.mapping.formdecode import (
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 JSON = "application/json"
+MAX_DEPTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,14 @@ class Limits:
     max_body_bytes: int = 10 * 1024 * 1024
     max_pairs: int = 100_000
     max_depth: int = 64
+
+    def __post_init__(self) -> None:
+        # Deeper nesting than MAX_DEPTH would reach Python's recursion limit in the JSON
+        # decoder and later in storage, so it is refused when the settings are read.
+        if self.max_body_bytes < 0 or self.max_pairs < 1:
+            raise ValueError("the body size limit must be >= 0 and the field limit >= 1")
+        if not 1 <= self.max_depth <= MAX_DEPTH:
+            raise ValueError(f"the nesting limit must be between 1 and {MAX_DEPTH}")
 
 
 DEFAULT_LIMITS = Limits()
@@ -154,6 +163,14 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _STARTS_LIKE_AN_OBJECT = re.compile(rb"[ \t\r\n]*\{")
 _JSON_STRING_WITHOUT_ESCAPES = re.compile(rb'"[^"]*"')
 _BRACKETS_ONLY = (bytes.maketrans(b"{}", b"[]"), bytes(set(range(256)) - set(b"[]{}")))
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
 
 
 def decode_json_object(body: bytes, charset: str | None, max_depth: int) -> dict[str, Any]:
@@ -173,7 +190,7 @@ def decode_json_object(body: bytes, charset: str | None, max_depth: int) -> dict
     if _json_nests_deeper_than(data, max_depth + 1):
         raise too_deeply_nested(max_depth)
     if type(value) is not dict:
-        raise _json_not_an_object(type(value).__name__)
+        raise _json_not_an_object(_JSON_KINDS.get(type(value), "a value"))
     return value
 
 
@@ -266,7 +283,9 @@ def _multipart_parts(body: bytes, boundary: str | None, max_parts: int) -> list[
         content_start = line_end
     if content_start < 0:
         raise _invalid_multipart("The body does not contain its boundary line.")
-    raise _invalid_multipart("The body ends before its closing boundary; was it cut off?")
+    raise _invalid_multipart(
+        "The body ends before its closing boundary line, so it may have been cut off."
+    )
 
 
 def _boundary_lines(body: bytes, marker: bytes) -> Iterator[tuple[int, int, bool]]:
@@ -323,7 +342,7 @@ def _disposition_param(params: dict[str, str], name: str) -> str | None:
     if extended is not None and extended.count("'") >= 2:
         charset, _, rest = extended.partition("'")
         encoded = rest.partition("'")[2]
-        return text_decoder(charset or "utf-8")(unquote_to_bytes(encoded))
+        return text_decoder(charset or "utf-8")(percent_decode(encoded.encode()))
     return params.get(name)
 
 
@@ -362,7 +381,7 @@ def _json_not_an_object(kind: str) -> PayloadError:
     return PayloadError(
         422,
         "json_not_an_object",
-        f"The JSON body is a {kind}, not an object. Send an object such as "
+        f"The JSON body is {kind}, not an object. Send an object such as "
         '{"contact": {"email": "..."}}.',
     )
 
@@ -380,5 +399,5 @@ def _invalid_multipart(problem: str) -> PayloadError:
     return PayloadError(
         400,
         "invalid_multipart",
-        f"The multipart body cannot be read: {problem} Check the sender's upload settings.",
+        f"The multipart body cannot be read. {problem} Check the sender's upload settings.",
     )

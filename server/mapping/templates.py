@@ -28,7 +28,7 @@ import re
 import string
 import time
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -199,17 +199,35 @@ _STRING = compile_transform("string")
 
 def _as_text(value: Any) -> str:
     """How a value reads in a template's output: the finalize step, and the ``~`` operator."""
-    if isinstance(value, str):
-        return value
-    if value is None or isinstance(value, Undefined):
+    data = _as_data(value)
+    if isinstance(data, str):
+        return data
+    if data is None:
         return ""
-    if isinstance(value, bool | int | float):
-        return str(_STRING(value))
-    if isinstance(value, Mapping | Iterable):
-        data = value if isinstance(value, Mapping | list | tuple) else list(value)
-        _check_weight(data, "a list or object written out")
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_as_text)
-    return str(value)
+    if isinstance(data, bool | int | float):
+        return str(_STRING(data))
+    if isinstance(data, Mapping | list | tuple):
+        return _json(data, None, "a list or object written out")
+    return str(data)
+
+
+def _as_data(value: Any) -> Any:
+    """A template value as payload data: Undefined is None; iterators and views are lists."""
+    if isinstance(value, Undefined):
+        return None
+    if isinstance(value, LoopContext):  # an iterator too, but listing it would end the loop
+        return value
+    if isinstance(value, Iterator | range | KeysView | ValuesView | ItemsView):
+        return list(value)
+    return value
+
+
+def _json(data: Any, indent: int | None, what: str) -> str:
+    _check_weight(data, what)
+    separators = (",", ":") if indent is None else (",", ": ")
+    return json.dumps(
+        data, ensure_ascii=False, indent=indent, separators=separators, default=_as_text
+    )
 
 
 # --- compile-time checks ----------------------------------------------------------------------
@@ -428,10 +446,10 @@ _LOOP_METHODS = frozenset({"cycle", "changed"})
 
 
 def _check_call(function: Any, args: tuple[Any, ...]) -> None:
-    if function is safe_range or getattr(function, "_checked_format", False):
-        return
     if isinstance(function, Undefined):
         raise TemplateError("the template calls a function that does not exist (only range does)")
+    if function is safe_range or getattr(function, "_checked_format", False):
+        return
     owner = getattr(function, "__self__", None)
     name = getattr(function, "__name__", "")
     if not isinstance(function, types.BuiltinMethodType | types.MethodType):
@@ -508,7 +526,7 @@ _JINJA_FILTERS = (
 )
 # fmt: on
 # Jinja filters that write their input out as text: its size is checked first.
-_TEXT_FILTERS = ("capitalize", "title", "striptags", "wordcount", "urlencode", "escape")
+_TEXT_FILTERS = ("capitalize", "title", "striptags", "wordcount", "urlencode", "escape", "e")
 
 
 def _text_filter(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -542,8 +560,7 @@ def _tojson(value: Any, indent: int | None = None) -> str:
     """The value as JSON (a text in quotes, a number, a list...), to build JSON bodies."""
     if indent is not None and not 0 <= indent <= 8:
         raise TemplateError("tojson indents by 0 to 8 spaces")
-    _check_weight(value, "the value written as JSON")
-    return json.dumps(_plain(value), ensure_ascii=False, indent=indent, default=_as_text)
+    return _json(_as_data(value), indent, "the value written as JSON")
 
 
 @pass_environment
@@ -557,7 +574,7 @@ def _transform_filter(name: str) -> Callable[..., Any]:
     """A transform as a filter: ``{{ x | date(to="%Y") }}`` is the step {date: {to: "%Y"}}."""
 
     def apply(value: Any, *args: Any, **kwargs: Any) -> Any:
-        return _filter_transform(name, args, kwargs)(_plain(value))
+        return _filter_transform(name, args, kwargs)(_as_data(value))
 
     return apply
 
@@ -577,15 +594,6 @@ def _cached_filter_transform(
 ) -> Transform:
     name, args, kwargs = key
     return compile_transform(filter_step(name, args, dict(kwargs)))
-
-
-def _plain(value: Any) -> Any:
-    """A template value as a transform sees payload values: Undefined is None, iterables lists."""
-    if isinstance(value, Undefined):
-        return None
-    if isinstance(value, str | list | dict) or not isinstance(value, Iterable):
-        return value
-    return list(value)
 
 
 _TRANSFORM_FILTERS = frozenset(info.name for info in available_transforms()) - {"map"}

@@ -198,12 +198,11 @@ def _transform(
     return register
 
 
-def _plain(name: str, convert: Callable[[Scalar], Any], summary: str, example: str) -> None:
+def _simple(name: str, convert: Callable[[Scalar], Any], summary: str, example: str) -> None:
     """Register a transform without arguments that converts each value on its own."""
 
     def build(argument: Any) -> Transform:
-        if argument is not _NO_ARGUMENT and argument is not None:
-            raise MappingError(f"'{name}' takes no argument: write just '{name}'")
+        _no_argument(name, argument)
         return _each(name, convert)
 
     _transform(name, summary, "none", example)(build)
@@ -215,6 +214,11 @@ def _plain(name: str, convert: Callable[[Scalar], Any], summary: str, example: s
 def _show(value: Any) -> str:
     text = "nothing" if value is _NO_ARGUMENT else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _no_argument(name: str, argument: Any) -> None:
+    if argument is not _NO_ARGUMENT and argument is not None:
+        raise MappingError(f"'{name}' takes no argument: write just '{name}'")
 
 
 def _required(name: str, argument: Any, example: str) -> Any:
@@ -276,7 +280,7 @@ def _each(name: str, convert: Callable[[Scalar], Any]) -> Transform:
 
     def run(value: Any) -> Any:
         if isinstance(value, list):
-            return [None if item is None else _flat_item(name, one, item) for item in value]
+            return [_flat_item(name, one, item) for item in value]
         return one(value)
 
     return run
@@ -314,19 +318,19 @@ def _check_size(name: str, source_length: int, result_length: int) -> None:
 
 # --- text -------------------------------------------------------------------------------------
 
-_plain(
+_simple(
     "trim",
     _text_only(str.strip),
     "Removes spaces, tabs and line breaks at both ends.",
     "'  jane@example.com ' → 'jane@example.com'",
 )
-_plain(
+_simple(
     "lower",
     _text_only(str.lower),
     "Makes text lower case.",
     "'Jane@Example.COM' → 'jane@example.com'",
 )
-_plain("upper", _text_only(str.upper), "Makes text upper case.", "'fr' → 'FR'")
+_simple("upper", _text_only(str.upper), "Makes text upper case.", "'fr' → 'FR'")
 
 
 # str.title() starts a word after any character that is not a letter; undo that after a digit
@@ -338,7 +342,7 @@ def _proper_text(text: str) -> str:
     return _NOT_A_WORD_START.sub(lambda match: match.group().lower(), text.title())
 
 
-_plain(
+_simple(
     "proper",
     _text_only(_proper_text),
     "Capitalises the first letter of each word and lowers the rest; keeps - and '.",
@@ -356,25 +360,25 @@ def _last_name(value: Scalar) -> str:
     return " ".join(words[1].split()) if len(words) == 2 else ""
 
 
-_plain(
+_simple(
     "first_name",
     _first_name,
     "The first word of a full name.",
     "'Jane van der Berg' → 'Jane'",
 )
-_plain(
+_simple(
     "last_name",
     _last_name,
     "Everything after the first word of a full name ('' for a single word).",
     "'Jane van der Berg' → 'van der Berg'",
 )
-_plain(
+_simple(
     "string",
     _text,
     "Turns a number or yes/no value into text: 3.0 → '3', true → 'true'.",
     "1234.0 → '1234'",
 )
-_plain(
+_simple(
     "digits",
     lambda value: re.sub(r"[^0-9]", "", _text(value)),
     "Keeps only the digits 0-9.",
@@ -472,8 +476,7 @@ def _build_default(argument: Any) -> Transform:
     "['a@x.com', 'b@x.com'] → 'a@x.com'",
 )
 def _build_first(argument: Any) -> Transform:
-    if argument is not _NO_ARGUMENT and argument is not None:
-        raise MappingError("'first' takes no argument: write just 'first'")
+    _no_argument("first", argument)
     return lambda value: (value[0] if value else None) if isinstance(value, list) else value
 
 
@@ -484,8 +487,7 @@ def _build_first(argument: Any) -> Transform:
     "{join: '; '}: ['a', 'b'] → 'a; b'",
 )
 def _build_join(argument: Any) -> Transform:
-    no_separator = argument is _NO_ARGUMENT or argument is None
-    separator = "," if no_separator else _text_argument("join", "the separator", argument)
+    separator = _separator("join", argument)
 
     def run(value: Any) -> Any:
         if not isinstance(value, list):
@@ -496,6 +498,12 @@ def _build_join(argument: Any) -> Transform:
         return separator.join(parts)
 
     return run
+
+
+def _separator(name: str, argument: Any) -> str:
+    if argument is _NO_ARGUMENT or argument is None:
+        return ","
+    return _text_argument(name, "the separator", argument)
 
 
 def _join_part(item: Any) -> str:
@@ -511,8 +519,7 @@ def _join_part(item: Any) -> str:
     "'red, green,,blue' → ['red', 'green', 'blue']",
 )
 def _build_split(argument: Any) -> Transform:
-    no_separator = argument is _NO_ARGUMENT or argument is None
-    separator = "," if no_separator else _text_argument("split", "the separator", argument)
+    separator = _separator("split", argument)
     if not separator:
         raise MappingError("'split' needs a separator that is not empty, like {split: ';'}")
 
@@ -635,7 +642,7 @@ def _to_boolean(value: Scalar) -> bool | None:
     )
 
 
-_plain(
+_simple(
     "boolean",
     _to_boolean,
     "Reads yes/no: true/false, yes/no, y/n, 1/0, on/off, checked/unchecked.",
@@ -898,8 +905,7 @@ def _country_table() -> dict[str, str]:
     "'United States' → 'US', 'Allemagne' → 'DE'",
 )
 def _build_country_code(argument: Any) -> Transform:
-    if argument is not _NO_ARGUMENT and argument is not None:
-        raise MappingError("'country_code' takes no argument: write just 'country_code'")
+    _no_argument("country_code", argument)
     table = _country_table()
 
     def convert(value: Scalar) -> str | None:
@@ -968,7 +974,7 @@ def _sha256(value: Scalar) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_plain(
+_simple(
     "sha256",
     _sha256,
     "The SHA-256 hash (hex) of the trimmed, lower-cased value, as ad audiences want it; "

@@ -12,13 +12,16 @@ changing ``models.py``::
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.context import TortoiseContext, require_context
 from tortoise.exceptions import ConfigurationError, DBConnectionError, OperationalError
 from tortoise.migrations.executor import MigrationExecutor
@@ -72,6 +75,12 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def sqlite_file_and_pragmas(database_url: str) -> tuple[str, dict[str, Any]]:
+    """The SQLite file and the pragmas every connection to it uses (the URL may add some)."""
+    settings = dict(tortoise_config(database_url)["connections"]["default"]["credentials"])
+    return settings.pop("file_path"), settings
 
 
 def _apps_config() -> dict[str, dict[str, Any]]:
@@ -142,10 +151,19 @@ async def _connect(context: TortoiseContext) -> None:
     (Left to tortoise, a failed first connection is swallowed by the migration recorder and
     leaves the SQLite client's lock held: every later query would wait forever.)
     """
+    client = context.db()
     try:
-        await context.db().create_connection(with_db=True)
+        if isinstance(client, SqliteClient):
+            await asyncio.to_thread(_probe_sqlite, client.filename)
+        await client.create_connection(with_db=True)
     except Exception as exc:
         raise StoreUnavailable(f"Cannot open the database: {exc}") from exc
+
+
+def _probe_sqlite(path: str) -> None:
+    """Open the file with sqlite3 first: aiosqlite, failing to open, leaves a thread behind
+    that later calls into the event loop (an error if the loop has closed by then)."""
+    sqlite3.connect(path).close()
 
 
 def _executor(context: TortoiseContext) -> MigrationExecutor:

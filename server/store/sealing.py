@@ -6,17 +6,15 @@ Today the sealed text is plain JSON. Encryption at rest will replace these two f
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 
-def seal(values: dict[str, Any]) -> str:
+def seal(values: dict[str, str]) -> str:
     """The stored form of a credential's secret values."""
     return msgspec.json.encode(values).decode()
 
 
-def unseal(sealed: str) -> dict[str, Any]:
+def unseal(sealed: str) -> dict[str, str]:
     """The secret values back from their stored form."""
-    values: dict[str, Any] = msgspec.json.decode(sealed, type=dict[str, Any])
+    values: dict[str, str] = msgspec.json.decode(sealed, type=dict[str, str])
     return values

@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,17 @@ from server.store.db import backend_of
 from server.store.errors import StoreError, StoreUnavailable, WriteRejected
 from server.store.ids import new_id
 from server.store.models import KEY_MAX_LENGTH
+
+__all__ = [
+    "EventWriter",
+    "NewAttempt",
+    "NewEvent",
+    "PriorEvent",
+    "StoreError",
+    "StoreUnavailable",
+    "StoredEvent",
+    "WriteRejected",
+]
 
 log = logging.getLogger(__name__)
 
@@ -95,22 +107,12 @@ class NewAttempt:
     error: str | None
 
 
-def payload_hash(method: str, content_type: str, query_string: str, raw_body: bytes) -> str:
-    """What makes two requests the same request: SHA-256 hex of all they carried."""
-    digest = hashlib.sha256()
-    for part in (method, content_type, query_string):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    digest.update(raw_body)
-    return digest.hexdigest()
-
-
 class _Backend(Protocol):
     def timestamp(self, value: datetime) -> Any: ...
 
     async def write(
         self, events: Sequence[backends.EventRow], outcomes: Sequence[backends.OutcomeRow]
-    ) -> list[PriorEvent | None]: ...
+    ) -> list[backends.PriorRow | None]: ...
 
     async def close(self) -> None: ...
 
@@ -179,20 +181,21 @@ class EventWriter:
             answer_status,
             _json_or_none(answer_body),
             timestamp(datetime.now(UTC)),
-            duplicate_of,
+            None if duplicate_of is None else _uuid(duplicate_of),
             None if flags is None else _json(flags),
-            event_id,
+            _uuid(event_id),
         )
-        rows = [_attempt_row(event_id, attempt, timestamp) for attempt in attempts]
+        rows = [_attempt_row(_uuid(event_id), attempt, timestamp) for attempt in attempts]
         await self._submit(backends.OutcomeRow(attempts=rows, update=update))
 
     def _event_row(self, event: NewEvent, received_at: datetime) -> backends.EventRow:
         event_id = new_id()
+        endpoint_id = _uuid(event.endpoint_id)
         dedupe_key = _bounded_key(event.dedupe_key)
         try:
             params = (
                 event_id,
-                event.endpoint_id,
+                endpoint_id,
                 self._backend.timestamp(received_at),
                 _text(event.method),
                 _text(event.content_type),
@@ -207,10 +210,10 @@ class EventWriter:
             )
         except (TypeError, ValueError, msgspec.EncodeError) as exc:
             raise WriteRejected(f"The event cannot be stored as JSON: {exc}") from exc
-        return backends.EventRow(event_id, event.endpoint_id, dedupe_key, params)
+        return backends.EventRow(event_id, endpoint_id, dedupe_key, params)
 
     async def _submit(self, job: _Job) -> Any:
-        if self._closing:
+        if self._closing or self._task.done():
             raise StoreUnavailable("The event writer is closed.")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting.append((job, future))
@@ -247,6 +250,9 @@ class EventWriter:
         except Exception as exc:
             log.exception("The event writer failed")
             _fail(batch, StoreUnavailable(f"The event writer failed: {exc!r}"))
+        except BaseException:  # cancelled (the loop is shutting down): answer, then stop
+            _fail(batch, StoreUnavailable("The event writer stopped."))
+            raise
         else:
             self.transactions += 1
             for (_, future), result in zip(batch, results, strict=True):
@@ -258,7 +264,17 @@ class EventWriter:
         events = [job for job in jobs if isinstance(job, backends.EventRow)]
         outcomes = [job for job in jobs if isinstance(job, backends.OutcomeRow)]
         priors = iter(await self._backend.write(events, outcomes))
-        return [next(priors) if isinstance(job, backends.EventRow) else None for job in jobs]
+        return [
+            _prior(next(priors)) if isinstance(job, backends.EventRow) else None for job in jobs
+        ]
+
+
+def _prior(row: backends.PriorRow | None) -> PriorEvent | None:
+    if row is None:
+        return None
+    event_id, hash_, status, answer_status, answer_body = row
+    answer = None if answer_body is None else msgspec.json.decode(answer_body)
+    return PriorEvent(event_id, hash_, status, answer_status, answer)
 
 
 def _fail(batch: Sequence[_Waiting], error: StoreError) -> None:
@@ -289,6 +305,14 @@ def _attempt_row(event_id: str, attempt: NewAttempt, timestamp: Any) -> tuple[An
         )
     except (TypeError, ValueError, msgspec.EncodeError) as exc:
         raise WriteRejected(f"The attempt cannot be stored as JSON: {exc}") from exc
+
+
+def _uuid(value: str) -> str:
+    """The canonical form the store keeps ids in (SQLite compares them as text)."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise WriteRejected(f"{value!r} is not an id") from exc
 
 
 def _bounded_key(key: str | None) -> str | None:

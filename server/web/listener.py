@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, route
+from litestar.datastructures import State
+from litestar.enums import HttpMethod
+from litestar.params import FromPath
 from litestar.exceptions import InternalServerException
 
 from server.mapping.errors import PayloadError
 from server.pipeline import EVENT_HEADER, Answer, Inbound, Pipeline
 from server.web.responses import json_response
 
-LISTENER_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+LISTENER_METHODS: list[HttpMethod] = [
+    HttpMethod.GET,
+    HttpMethod.POST,
+    HttpMethod.PUT,
+    HttpMethod.PATCH,
+    HttpMethod.DELETE,
+]
 
 
 class ClientGone(Exception):
@@ -23,7 +34,7 @@ class ClientGone(Exception):
     request_max_body_size=None,  # enforced below, with the listener's own JSON error
     include_in_schema=False,
 )
-async def receive_hook(request: Request[None, None, None], token: str) -> Response[bytes]:
+async def receive_hook(request: Request[Any, Any, State], token: FromPath[str]) -> Response[bytes]:
     """Receive one event and answer with the keys read from the targets' responses."""
     pipeline: Pipeline = request.app.state.pipeline
     try:
@@ -51,7 +62,7 @@ def answer_response(answer: Answer) -> Response[bytes]:
     return json_response(answer.status, answer.body, headers)
 
 
-async def read_body(request: Request[None, None, None], limit: int) -> bytes:
+async def read_body(request: Request[Any, Any, State], limit: int) -> bytes:
     """The raw body, refused as soon as it is known to exceed ``limit`` bytes."""
     too_large = PayloadError(
         413,

@@ -71,7 +71,10 @@ def test_form_bodies_and_bodies_without_a_content_type_use_the_form_rules(
     content_type: str | None,
 ) -> None:
     payload = post(b"contact[email]=j%40x.io&n=01", content_type)
-    assert (payload.body_format, payload.body) == ("form", {"contact": {"email": "j@x.io"}, "n": "01"})
+    assert (payload.body_format, payload.body) == (
+        "form",
+        {"contact": {"email": "j@x.io"}, "n": "01"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,7 +96,14 @@ def test_json_and_json_suffixed_types_are_decoded_as_json(content_type: str) -> 
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/xml", "text/html; charset=utf-8", "application/octet-stream", "+json", "json"],
+    [
+        "text/plain",
+        "application/xml",
+        "text/html; charset=utf-8",
+        "application/octet-stream",
+        "+json",
+        "json",
+    ],
 )
 def test_any_other_content_type_is_refused_with_415(content_type: str) -> None:
     assert refusal(b"a=1", content_type) == (415, "unsupported_content_type")
@@ -122,7 +132,9 @@ def test_content_type_headers_are_read_leniently(
 
 
 def test_json_values_keep_their_types() -> None:
-    body = b'{"n": 42, "f": 1.5, "t": true, "z": null, "zip": "01234", "l": [1, {"a": []}], "o": {}}'
+    body = (
+        b'{"n": 42, "f": 1.5, "t": true, "z": null, "zip": "01234", "l": [1, {"a": []}], "o": {}}'
+    )
     assert post(body, "application/json").body == {
         "n": 42,
         "f": 1.5,
@@ -177,7 +189,13 @@ def test_a_json_body_may_start_with_a_utf8_byte_order_mark() -> None:
 
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", None])
-@pytest.mark.parametrize("body", [b'{"contact": {"email": "j@x.io"}, "n": 1}', b' \r\n\t{"contact": {"email": "j@x.io"}, "n": 1}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"contact": {"email": "j@x.io"}, "n": 1}',
+        b' \r\n\t{"contact": {"email": "j@x.io"}, "n": 1}',
+    ],
+)
 def test_a_json_object_sent_as_a_form_is_taken_as_json_and_marked_sniffed(
     body: bytes, content_type: str | None
 ) -> None:
@@ -216,7 +234,9 @@ def test_a_post_with_nothing_in_it_is_refused_with_400(body: bytes, query: bytes
     assert refusal(body, "application/x-www-form-urlencoded", query) == (400, "empty_request")
 
 
-@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain", "multipart/form-data"])
+@pytest.mark.parametrize(
+    "content_type", [None, "application/json", "text/plain", "multipart/form-data"]
+)
 def test_a_post_with_an_empty_body_but_query_parameters_is_accepted(
     content_type: str | None,
 ) -> None:
@@ -280,7 +300,11 @@ def test_multipart_fields_follow_the_form_rules_and_files_are_only_recorded() ->
 def test_multipart_text_is_utf8_unless_the_part_declares_a_charset() -> None:
     body = multipart(
         field("city", "東京".encode()),
-        field("name", "Renée".encode("iso-8859-1"), b"Content-Type: text/plain; charset=iso-8859-1\r\n"),
+        field(
+            "name",
+            "Renée".encode("iso-8859-1"),
+            b"Content-Type: text/plain; charset=iso-8859-1\r\n",
+        ),
         field("bad", b"\xff"),
         field("Prénom", "Zoë".encode()),
     )
@@ -294,12 +318,17 @@ def test_multipart_text_is_utf8_unless_the_part_declares_a_charset() -> None:
 
 def test_multipart_file_names_may_use_the_rfc_5987_form() -> None:
     body = multipart(
-        b"Content-Disposition: form-data; name=doc; filename=\"a.txt\"; "
+        b'Content-Disposition: form-data; name=doc; filename="a.txt"; '
         b"filename*=UTF-8''%E2%82%AC%20rates.txt\r\n\r\nhello",
         b'Content-Disposition: form-data; name="empty"; filename=""\r\n\r\n',
     )
     assert post(body, MULTIPART).files == (
-        {"name": "doc", "filename": "€ rates.txt", "size": 5, "content_type": "application/octet-stream"},
+        {
+            "name": "doc",
+            "filename": "€ rates.txt",
+            "size": 5,
+            "content_type": "application/octet-stream",
+        },
         {"name": "empty", "filename": "", "size": 0, "content_type": "application/octet-stream"},
     )
 
@@ -325,7 +354,15 @@ def test_a_quoted_boundary_is_understood() -> None:
         (MULTIPART, multipart(b"Content-Disposition: form-data; name=a")),
         (MULTIPART, multipart(b"Content-Disposition form-data\r\n\r\nx")),
     ],
-    ids=["no boundary", "boundary too long", "no boundary line", "cut off", "nameless part", "no blank line", "no colon"],
+    ids=[
+        "no boundary",
+        "boundary too long",
+        "no boundary line",
+        "cut off",
+        "nameless part",
+        "no blank line",
+        "no colon",
+    ],
 )
 def test_a_multipart_body_that_cannot_be_read_is_refused_with_400(
     content_type: str, body: bytes

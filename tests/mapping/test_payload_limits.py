@@ -7,14 +7,17 @@ import json
 import pytest
 
 from server.mapping.errors import PayloadError
-from server.mapping.payload import Limits, normalise, parse_form
+from server.mapping.payload import DEFAULT_LIMITS, MAX_DEPTH, Limits, normalise, parse_form
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
 def refused(
-    body: bytes, content_type: str | None = FORM, query: bytes = b"", limits: Limits = Limits()
+    body: bytes,
+    content_type: str | None = FORM,
+    query: bytes = b"",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> PayloadError:
     with pytest.raises(PayloadError) as raised:
         normalise(
@@ -24,7 +27,10 @@ def refused(
 
 
 def accepted(
-    body: bytes, content_type: str | None = FORM, query: bytes = b"", limits: Limits = Limits()
+    body: bytes,
+    content_type: str | None = FORM,
+    query: bytes = b"",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, object]:
     payload = normalise(
         method="POST", content_type=content_type, query_string=query, body=body, limits=limits
@@ -36,10 +42,33 @@ def test_the_defaults_are_10_mib_100000_fields_and_64_levels() -> None:
     assert Limits() == Limits(max_body_bytes=10 * 1024 * 1024, max_pairs=100_000, max_depth=64)
 
 
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"max_depth": 0},
+        {"max_depth": MAX_DEPTH + 1},
+        {"max_pairs": 0},
+        {"max_body_bytes": -1},
+    ],
+)
+def test_limits_that_could_not_work_are_refused_when_configured(limits: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        Limits(**limits)
+
+
+def test_the_deepest_configurable_nesting_is_decoded_without_exhausting_the_stack() -> None:
+    limits = Limits(max_depth=MAX_DEPTH)
+    form = "a" + "[]" * MAX_DEPTH + "=x"
+    as_json = '{"a": ' + "[" * MAX_DEPTH + '"x"' + "]" * MAX_DEPTH + "}"
+    assert accepted(form.encode(), limits=limits) == accepted(as_json.encode(), JSON, limits=limits)
+
+
 # ---------------------------------------------------------------- body size
 
 
-@pytest.mark.parametrize("content_type", [FORM, JSON, "multipart/form-data; boundary=b", "text/plain"])
+@pytest.mark.parametrize(
+    "content_type", [FORM, JSON, "multipart/form-data; boundary=b", "text/plain"]
+)
 def test_a_body_over_the_size_limit_is_refused_with_413_whatever_its_type(
     content_type: str,
 ) -> None:
@@ -152,7 +181,13 @@ def test_json_nesting_follows_a_configured_limit(depth: int) -> None:
         b'{"a": ' * 100_000 + b"1" + b"}" * 100_000,
         b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     ],
-    ids=["unclosed lists", "closed lists", "unclosed objects", "closed objects", "inside an object"],
+    ids=[
+        "unclosed lists",
+        "closed lists",
+        "unclosed objects",
+        "closed objects",
+        "inside an object",
+    ],
 )
 def test_json_nested_100000_deep_is_refused_with_400_not_a_crash(body: bytes) -> None:
     assert refused(body, JSON).code == "too_deeply_nested"
@@ -166,6 +201,7 @@ def test_json_nested_100000_deep_is_refused_with_400_not_a_crash(body: bytes) ->
         '"' + "[" * 1000,
         "\\",
         "\\" + "[" * 1000,
+        "[" * 1000 + "\\",
         '\\"' + "{[" * 500,
     ],
 )
@@ -175,7 +211,11 @@ def test_brackets_inside_json_strings_are_not_nesting(text: str) -> None:
 
 
 def test_wide_json_with_many_shallow_containers_is_accepted() -> None:
-    body = b'{"visits": [' + b", ".join(b'{"url": "/p/%d", "tags": []}' % i for i in range(5000)) + b"]}"
+    body = (
+        b'{"visits": ['
+        + b", ".join(b'{"url": "/p/%d", "tags": []}' % i for i in range(5000))
+        + b"]}"
+    )
     visits = accepted(body, JSON)["visits"]
     assert isinstance(visits, list)
     assert len(visits) == 5000

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
+from support.app import served
 
-from server.app import create_app
 from server.imports import import_documents
+from server.mapping.payload import Limits
 from server.mapping.spec import MappingDocument
 from server.settings import Settings
 from server.store import queries
@@ -21,18 +22,26 @@ ImportMapping = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, mapping_refresh_seconds=0)
+def limits() -> Limits:
+    """The inbound limits the app runs with (a test module may override this fixture)."""
+    return Limits()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, limits: Limits) -> Settings:
+    return Settings(
+        data_dir=tmp_path, database_url=database_url, limits=limits, mapping_refresh_seconds=0
+    )
 
 
 @pytest_asyncio.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(app=create_app(settings)) as client:
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with served(settings) as client:
         yield client
 
 
 @pytest.fixture
-def import_mapping(client: AsyncTestClient[Any]) -> ImportMapping:
+def import_mapping(client: httpx.AsyncClient) -> ImportMapping:
     """Import one mapping document (as a dict) and return its listener path."""
 
     async def run(document: dict[str, Any], **secrets: dict[str, str]) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 from support.target import Target
 
 from server.pipeline import DUPLICATE_HEADER, EVENT_HEADER
@@ -32,7 +32,7 @@ def mapping(target: Target, dedupe: str | None = None) -> dict[str, Any]:
 
 
 async def test_repeated_transactionid_with_the_same_payload_is_not_delivered_twice(
-    client: AsyncTestClient[Any], target: Target, import_mapping: Any
+    client: httpx.AsyncClient, target: Target, import_mapping: Any
 ) -> None:
     target.route("POST", "/c", json={"id": "first"}, status=201)
     path = await import_mapping(mapping(target))
@@ -44,15 +44,15 @@ async def test_repeated_transactionid_with_the_same_payload_is_not_delivered_twi
 
     assert first.json() == again.json() == {"crm_id": "first"}
     assert again.status_code == first.status_code == 200
-    assert target.count_transaction("t-1") == 1
+    assert len(target.requests) == 1
     assert again.headers[DUPLICATE_HEADER] == first.headers[EVENT_HEADER]
     retry = await queries.event_with_attempts(again.headers[EVENT_HEADER])
     assert retry is not None
-    assert (retry.status, list(retry.attempts)) == ("duplicate", [])
+    assert (retry[0].status, retry[1]) == ("duplicate", [])
 
 
 async def test_repeated_transactionid_with_a_different_payload_is_delivered_and_flagged(
-    client: AsyncTestClient[Any], target: Target, import_mapping: Any
+    client: httpx.AsyncClient, target: Target, import_mapping: Any
 ) -> None:
     target.route("POST", "/c", json={"id": "x"})
     path = await import_mapping(mapping(target))
@@ -62,13 +62,13 @@ async def test_repeated_transactionid_with_a_different_payload_is_delivered_and_
 
     assert second.status_code == 200
     assert [r.json["email"] for r in target.requests] == ["a@b.c", "z@b.c"]
-    event = await queries.event_with_attempts(second.headers[EVENT_HEADER])
-    assert event is not None
-    assert "transactionid_reused" in event.flags
+    stored = await queries.event_with_attempts(second.headers[EVENT_HEADER])
+    assert stored is not None
+    assert "transactionid_reused" in stored[0].flags
 
 
 async def test_the_dedupe_key_is_configurable(
-    client: AsyncTestClient[Any], target: Target, import_mapping: Any
+    client: httpx.AsyncClient, target: Target, import_mapping: Any
 ) -> None:
     target.route("POST", "/c", json={"id": "x"})
     path = await import_mapping(mapping(target, dedupe="$.body.contact.email"))
@@ -81,7 +81,7 @@ async def test_the_dedupe_key_is_configurable(
 
 
 async def test_dedupe_can_be_switched_off(
-    client: AsyncTestClient[Any], target: Target, import_mapping: Any
+    client: httpx.AsyncClient, target: Target, import_mapping: Any
 ) -> None:
     target.route("POST", "/c", json={"id": "x"})
     path = await import_mapping(mapping(target, dedupe="none"))
@@ -90,4 +90,4 @@ async def test_dedupe_can_be_switched_off(
     await client.post(path, data=form)
     await client.post(path, data=form)
 
-    assert target.count_transaction("t-3") == 2
+    assert len(target.requests) == 2
