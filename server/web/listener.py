@@ -7,8 +7,8 @@ from typing import Any
 from litestar import Request, Response, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
-from litestar.params import FromPath
 from litestar.exceptions import InternalServerException
+from litestar.params import FromPath
 
 from server.mapping.errors import PayloadError
 from server.pipeline import EVENT_HEADER, Answer, Inbound, Pipeline
