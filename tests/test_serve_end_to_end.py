@@ -18,9 +18,7 @@ from support.target import Target
 
 pytestmark = pytest.mark.postgres
 
-SAMPLE = (
-    Path(__file__).resolve().parent / "presets" / "examples" / "inputs" / "platform-form-post.txt"
-)
+SAMPLE = Path(__file__).resolve().parent / "samples" / "platform-form-post.txt"
 SWITCHBOARD = [sys.executable, "-m", "server.cli"]
 
 MAPPING = """\

@@ -12,7 +12,7 @@ import pytest
 from server.mapping.errors import PayloadError
 from server.mapping.payload import normalise, parse_form
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def table(*rows: tuple[str | bytes, dict[str, Any]]) -> pytest.MarkDecorator:

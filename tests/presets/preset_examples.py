@@ -1,7 +1,7 @@
 """The example data files of tests/presets/examples/: one per preset in mappings/.
 
 Each file names its preset and fake, the secrets of its credentials, and a list of cases. A
-case is an inbound request (a sample body from ``examples/inputs/``, optionally changed, or a
+case is an inbound request (a sample body from ``tests/samples/``, optionally changed, or a
 body written out) and what must follow: the requests the fake receives, the keys the platform
 is answered with, and the action that fails, if one does::
 
@@ -34,7 +34,7 @@ from server.mapping.payload import normalise
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
-INPUTS = EXAMPLES / "inputs"
+INPUTS = Path(__file__).resolve().parent.parent / "samples"
 MAPPINGS = HERE.parents[1] / "mappings"
 
 CONTENT_TYPES = {".txt": "application/x-www-form-urlencoded", ".json": "application/json"}

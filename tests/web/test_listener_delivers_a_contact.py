@@ -15,7 +15,7 @@ from server.store import queries
 
 pytestmark = pytest.mark.postgres
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 FORM = "application/x-www-form-urlencoded"
 
 
