@@ -20,6 +20,7 @@
 #   BENCH_SWITCHBOARD=.venv/bin/switchboard   the CLI to benchmark
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server to create the throw-away database on
 #   BENCH_RESULTS=bench/RESULTS.md
+#   BENCH_KEEP=0            1: keep the temp directory (server logs, nginx log, data) for a look
 # Everything listens on 127.0.0.1 only. Processes started here are stopped on exit.
 set -euo pipefail
 TIMEFORMAT='%U %S' # `time` prints wrk's user and system CPU seconds
@@ -40,10 +41,11 @@ SWITCHBOARD=${BENCH_SWITCHBOARD:-$VENV/bin/switchboard}
 SERVERS=${BENCH_SERVERS:-"forwarder switchboard-sqlite switchboard-postgres"}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 RESULTS=${BENCH_RESULTS:-$BENCH/RESULTS.md}
+KEEP=${BENCH_KEEP:-0}
 EXPECTED='{"crm_id":"003abc"}'
 
 WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
-ROWS=$WORK/rows.tsv      # server, database, connections, rps, p50_us, p99_us, errors, cpu_us
+ROWS=$WORK/rows.tsv      # server, database, connections, rps, p50_us, p99_us, errors, cpu_us, db_us
 RAW=$WORK/raw.txt        # wrk's BENCH lines, kept for RESULTS.md
 NOTES=$WORK/notes.txt    # skipped parts and why
 PG_DB=""
@@ -64,7 +66,7 @@ cleanup() {
     if [[ -n $PG_DB ]]; then
         psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
     fi
-    rm -rf "$WORK"
+    if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -94,25 +96,37 @@ stop_process() { # PID
     wait "$pid" 2>/dev/null || true
 }
 
-# CPU seconds used so far: "MACHINE G1 G2 ...". MACHINE is the busy time of all CPUs (/proc/stat:
-# user, nice, system, irq, softirq; softirq holds much of the loopback traffic); each G is the
-# user + system time of every process (all threads) in that process group. Processes started
-# here run in their own session, so a group is one server and its children.
-cpu_snapshot() { # PGID...
+# CPU seconds used so far: "MACHINE S1 S2 ...". MACHINE is the busy time of all CPUs (/proc/stat:
+# user, nice, system, irq, softirq; softirq holds much of the loopback traffic). Each argument is
+# a set of processes, "g:PGID" (a process group: processes started here run in their own
+# session, so a group is one server and its children) or "p:PID,PID,..." (e.g. PostgreSQL's
+# backends), and S its user + system time (all threads).
+cpu_snapshot() { # SET...
     "$VENV/bin/python" -I -c '
 import glob, os, sys
 tick = os.sysconf("SC_CLK_TCK")
-groups = dict.fromkeys(sys.argv[1:], 0)
+sets = [(kind, set(ids.split(","))) for kind, ids in (arg.split(":", 1) for arg in sys.argv[1:])]
+used = [0] * len(sets)
 for path in glob.glob("/proc/[0-9]*/stat"):
     try:
         fields = open(path).read().rsplit(")", 1)[1].split()
     except OSError:
         continue
-    if fields[2] in groups:  # pgrp
-        groups[fields[2]] += int(fields[11]) + int(fields[12])  # utime, stime
+    pid = path.split("/")[2]
+    for i, (kind, ids) in enumerate(sets):
+        if (fields[2] if kind == "g" else pid) in ids:  # fields[2]: pgrp
+            used[i] += int(fields[11]) + int(fields[12])  # utime, stime
 cpu = [int(n) for n in open("/proc/stat").readline().split()[1:8]]
 machine = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
-print(" ".join(str(t / tick) for t in [machine, *groups.values()]))' "$@"
+print(" ".join(str(t / tick) for t in [machine, *used]))' "$@"
+}
+
+# The PostgreSQL processes working for the server under test: the backends connected to its
+# database and the WAL writer, checkpointer and background writer. Empty without PostgreSQL.
+database_pids() {
+    [[ -n $PG_DB ]] || return 0
+    psql -qAt "$PG_URL/postgres" -c "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+        WHERE datname = '$PG_DB' OR backend_type IN ('walwriter', 'checkpointer', 'background writer')"
 }
 
 # How busy the machine is before a row (percent of all CPUs over one second), to flag noise.
@@ -224,28 +238,31 @@ field() { # LINE NAME
     sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"
 }
 
-# One warm-up and one measured wrk run; sets LINE (wrk's BENCH line), CPU_US (server CPU µs per
-# request), SERVER_S (server CPU seconds) and OTHER_PCT (CPU% of one core used during the
-# measured seconds by anything but the server, nginx and wrk: other people's work).
+# One warm-up and one measured wrk run. Sets LINE (wrk's BENCH line), CPU_US and DB_US (server
+# and PostgreSQL CPU µs per request), SERVER_S (server CPU seconds) and OTHER_PCT (CPU% of one
+# core used during the measured seconds by anything but the server, its database, nginx and wrk:
+# other people's work).
 measure_once() { # CONNECTIONS URL PGID
-    local c=$1 url=$2 pgid=$3 before after wrk_cpu
+    local c=$1 url=$2 pgid=$3 before after wrk_cpu db
     wait_until_quiet >/dev/null
     run_wrk "$c" "$WARMUP" "$url" >/dev/null
-    before=$(cpu_snapshot "$pgid" "$TARGET_PGID")
+    db=$(database_pids)
+    before=$(cpu_snapshot "g:$pgid" "g:$TARGET_PGID" "p:$db")
     { time run_wrk "$c" "$DURATION" "$url" >"$WORK/line"; } 2>"$WORK/wrk-cpu"
-    after=$(cpu_snapshot "$pgid" "$TARGET_PGID")
+    after=$(cpu_snapshot "g:$pgid" "g:$TARGET_PGID" "p:$db")
     LINE=$(<"$WORK/line")
     wrk_cpu=$(<"$WORK/wrk-cpu")
-    read -r CPU_US OTHER_PCT SERVER_S < <(awk -v b="$before" -v a="$after" -v w="$wrk_cpu" \
+    read -r CPU_US DB_US OTHER_PCT SERVER_S < <(awk -v b="$before" -v a="$after" -v w="$wrk_cpu" \
         -v n="$(field "$LINE" requests)" -v d="$(field "$LINE" duration_us)" 'BEGIN {
             split(b, x, " "); split(a, y, " "); split(w, z, " ")
-            server = y[2] - x[2]; others = (y[1] - x[1]) - server - (y[3] - x[3]) - z[1] - z[2]
-            printf "%.0f %.0f %.2f\n", (n > 0 ? server * 1e6 / n : 0),
-                (d > 0 ? 100 * others / (d / 1e6) : 0), server }')
+            server = y[2] - x[2]; nginx = y[3] - x[3]; db = y[4] - x[4]
+            others = (y[1] - x[1]) - server - nginx - db - z[1] - z[2]
+            printf "%.0f %.0f %.0f %.2f\n", (n > 0 ? server * 1e6 / n : 0),
+                (n > 0 ? db * 1e6 / n : 0), (d > 0 ? 100 * others / (d / 1e6) : 0), server }')
 }
 
-measure() { # SERVER DATABASE URL PGID
-    local server=$1 database=$2 url=$3 pgid=$4 c attempt errors best best_other
+measure() { # SERVER DATABASE URL PGID LOG
+    local server=$1 database=$2 url=$3 pgid=$4 logfile=$5 c attempt errors best best_other
     check_answer "$url"
     for c in $CONNECTIONS; do
         best="" best_other=""
@@ -254,10 +271,17 @@ measure() { # SERVER DATABASE URL PGID
             measure_once "$c" "$url" "$pgid"
             log "  $(field "$LINE" rps) req/s, p50 $(field "$LINE" p50_us) us," \
                 "p99 $(field "$LINE" p99_us) us, server CPU $CPU_US us/request," \
-                "other load ${OTHER_PCT}% of a CPU"
+                "database CPU $DB_US us/request, other load ${OTHER_PCT}% of a CPU"
             if [[ -z $best_other ]] || ((OTHER_PCT < best_other)); then
-                best="$LINE server_cpu_s=$SERVER_S other_cpu_pct=$OTHER_PCT cpu_us=$CPU_US"
+                best="$LINE server_cpu_s=$SERVER_S other_cpu_pct=$OTHER_PCT cpu_us=$CPU_US db_us=$DB_US"
                 best_other=$OTHER_PCT
+            fi
+            if (($(field "$LINE" requests) == 0)); then
+                note "$server/$database c=$c: no answer at all in ${DURATION} s (server stalled?);" \
+                    "last lines of its log are printed above"
+                tail -n 30 "$logfile" >&2
+                best_other=0
+                break
             fi
             if ((OTHER_PCT <= 10)); then break; fi
             if ((attempt < RETRIES)); then log "  other work ran during the row: measuring again"; fi
@@ -267,9 +291,9 @@ measure() { # SERVER DATABASE URL PGID
         fi
         errors=$(($(field "$best" connect) + $(field "$best" read) + $(field "$best" write) \
             + $(field "$best" status) + $(field "$best" timeout)))
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$database" "$c" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$database" "$c" \
             "$(field "$best" rps)" "$(field "$best" p50_us)" "$(field "$best" p99_us)" "$errors" \
-            "$(field "$best" cpu_us)" >>"$ROWS"
+            "$(field "$best" cpu_us)" "$(field "$best" db_us)" >>"$ROWS"
         printf '%s %s c=%s %s\n' "$server" "$database" "$c" "$best" >>"$RAW"
     done
 }
@@ -282,7 +306,7 @@ measure_forwarder() {
         --workers 1 --loop uvloop --http httptools --no-access-log --log-level warning
     pid=$STARTED_PID
     wait_for_port "$port" "$pid" "$WORK/forwarder.log"
-    measure forwarder none "http://127.0.0.1:$port/hooks/forwarder" "$pid"
+    measure forwarder none "http://127.0.0.1:$port/hooks/forwarder" "$pid" "$WORK/forwarder.log"
     stop_process "$pid"
 }
 
@@ -344,7 +368,7 @@ measure_switchboard() { # DATABASE (sqlite|postgres)
         "$SWITCHBOARD" serve --host 127.0.0.1 --port "$port"
     pid=$STARTED_PID
     wait_for_port "$port" "$pid" "$data/serve.log"
-    measure switchboard "$database" "http://127.0.0.1:$port/hooks/$token" "$pid"
+    measure switchboard "$database" "http://127.0.0.1:$port/hooks/$token" "$pid" "$data/serve.log"
     stop_process "$pid"
     drop_pg_database
     unset DATABASE_URL
@@ -383,16 +407,17 @@ pg_version() {
 }
 
 results_table() {
-    printf '| server | database | connections | req/s | p50 (ms) | p99 (ms) | errors | server CPU per request (µs) | ratio to forwarder |\n'
-    printf '|---|---|---:|---:|---:|---:|---:|---:|---:|\n'
+    printf '| server | database | connections | req/s | p50 (ms) | p99 (ms) | errors | CPU µs per request: server | PostgreSQL | ratio to forwarder |\n'
+    printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
     awk -F'\t' '
         { rows[NR] = $0; if ($1 == "forwarder") ceiling[$3] = $4 }
         END {
             for (i = 1; i <= NR; i++) {
                 split(rows[i], f, "\t")
                 ratio = (f[3] in ceiling && ceiling[f[3]] > 0) ? sprintf("%.2f×", f[4] / ceiling[f[3]]) : "–"
-                printf "| %s | %s | %d | %.0f | %.2f | %.2f | %d | %d | %s |\n",
-                    f[1], f[2], f[3], f[4], f[5] / 1000, f[6] / 1000, f[7], f[8], ratio
+                db = f[2] == "postgres" ? sprintf("%d", f[9]) : "–"
+                printf "| %s | %s | %d | %.0f | %.2f | %.2f | %d | %d | %s | %s |\n",
+                    f[1], f[2], f[3], f[4], f[5] / 1000, f[6] / 1000, f[7], f[8], db, ratio
             }
         }' "$ROWS"
 }

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.mapping.payload import Limits
+from server.store.db import database_url_default
 
 
 class SettingsError(ValueError):
@@ -34,7 +35,7 @@ class Settings:
 
     @property
     def effective_database_url(self) -> str:
-        return self.database_url or f"sqlite://{self.data_dir / 'switchboard.sqlite3'}"
+        return self.database_url or database_url_default(self.data_dir)
 
     @property
     def effective_public_url(self) -> str:

@@ -15,7 +15,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def test_defaults_serve_sqlite_on_localhost() -> None:
     settings = settings_from_env({})
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.effective_database_url == "sqlite://data/switchboard.sqlite3"
+    assert (
+        settings.effective_database_url == f"sqlite://{Path('data').absolute()}/switchboard.sqlite3"
+    )
     assert settings.listener_url("abc") == "http://127.0.0.1:8000/hooks/abc"
 
 

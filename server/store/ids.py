@@ -4,6 +4,8 @@ The hot path inserts rows without asking the database for ids, and ids sort in t
 they were made: the 48-bit millisecond timestamp leads, and within one millisecond (or if
 the clock steps back) the 74 random bits are incremented, so ids from one process are
 strictly increasing.
+
+The migrations name :func:`uuid7` as the models' default: keep its name.
 """
 
 from __future__ import annotations

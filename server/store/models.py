@@ -19,9 +19,6 @@ from server.store.ids import uuid7
 # Longest dedupe key and transactionid the store keeps; the writer bounds longer ones.
 KEY_MAX_LENGTH = 255
 
-EVENT_STATUSES = ("received", "delivered", "failed", "duplicate")
-ATTEMPT_OUTCOMES = ("success", "failed", "skipped")
-
 
 class Endpoint(Model):
     """A listener URL (``/hooks/<token>``) and the mapping document it applies."""
@@ -81,6 +78,7 @@ class Event(Model):
     flags: fields.Field[list[str]] = fields.JSONField(default=list)
     # The earlier event this one repeats (not a foreign key: it is informational).
     duplicate_of = fields.UUIDField(null=True)
+    # received | delivered | failed | duplicate
     status = fields.CharField(max_length=16, default="received")
     answer_status = fields.IntField(null=True)
     answer_body: fields.Field[Any] = fields.JSONField(null=True)
@@ -110,6 +108,7 @@ class Attempt(Model):
     attempt_no = fields.IntField()
     started_at = fields.DatetimeField()
     duration_ms = fields.FloatField()
+    # success | failed | skipped
     outcome = fields.CharField(max_length=16)
     # OutboundRequest.redacted(): never holds a credential.
     request: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)

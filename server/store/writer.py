@@ -174,7 +174,11 @@ class EventWriter:
         duplicate_of: str | None = None,
         flags: list[str] | None = None,
     ) -> None:
-        """Store the attempts and the event's status and answer, in one transaction."""
+        """Store the attempts and the event's status and answer, in one transaction.
+
+        ``duplicate_of`` and ``flags`` replace the stored values only when given. Attempts
+        for an unknown event are rejected (:class:`WriteRejected`).
+        """
         timestamp = self._backend.timestamp
         update = (
             status,
