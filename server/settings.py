@@ -6,12 +6,15 @@ Each setting is listed in the README's settings table (a test checks that).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from server.mapping.payload import Limits
 from server.store.db import database_url_default
+
+T = TypeVar("T", int, float)
 
 
 class SettingsError(ValueError):
@@ -49,11 +52,14 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from environment variables; unset ones keep their defaults."""
     env = os.environ if environ is None else environ
     defaults = Settings()
-    limits = Limits(
-        max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", defaults.limits.max_body_bytes),
-        max_pairs=_int(env, "SWITCHBOARD_MAX_FIELDS", defaults.limits.max_pairs),
-        max_depth=_int(env, "SWITCHBOARD_MAX_DEPTH", defaults.limits.max_depth),
-    )
+    try:
+        limits = Limits(
+            max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", defaults.limits.max_body_bytes),
+            max_pairs=_int(env, "SWITCHBOARD_MAX_FIELDS", defaults.limits.max_pairs),
+            max_depth=_int(env, "SWITCHBOARD_MAX_DEPTH", defaults.limits.max_depth),
+        )
+    except ValueError as error:
+        raise SettingsError(f"SWITCHBOARD_MAX_DEPTH: {error}") from None
     return Settings(
         host=env.get("SWITCHBOARD_HOST", defaults.host),
         port=_int(env, "SWITCHBOARD_PORT", defaults.port),
@@ -90,26 +96,30 @@ SETTING_NAMES = (
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
+    """A whole number greater than 0."""
+    value = _parsed(env, name, int, "a whole number")
+    if value is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not '{raw}'") from None
     if value <= 0:
         raise SettingsError(f"{name} must be greater than 0, not {value}")
     return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
+    """A number of 0 or more."""
+    value = _parsed(env, name, float, "a number")
+    if value is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not '{raw}'") from None
     if value < 0:
         raise SettingsError(f"{name} must not be negative, not {value}")
     return value
+
+
+def _parsed(env: Mapping[str, str], name: str, parse: Callable[[str], T], kind: str) -> T | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be {kind}, not '{raw}'") from None

@@ -42,6 +42,7 @@ def test_environment_overrides_defaults() -> None:
         ("SWITCHBOARD_PORT", "eighty"),
         ("SWITCHBOARD_MAX_FIELDS", "0"),
         ("SWITCHBOARD_MAPPING_REFRESH_SECONDS", "-1"),
+        ("SWITCHBOARD_MAX_DEPTH", "500"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
