@@ -1,8 +1,9 @@
 """Turning an inbound request into the payload an event stores: ``{"query": ..., "body": ...}``.
 
 The rules are documented for users in ``docs/payload-normalisation.md``. Senders were
-built for PHP listeners, so forms follow PHP's rules (see :mod:`server.mapping.formdecode`); where PHP would drop data silently,
-this module refuses with a :class:`PayloadError` that names the problem instead.
+built for PHP listeners, so forms follow PHP's rules (see :mod:`server.mapping.formdecode`);
+where PHP would drop data silently, this module refuses with a :class:`PayloadError` that
+names the problem instead.
 Nothing here touches the network or the web framework: the listener hands over raw bytes.
 """
 
