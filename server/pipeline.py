@@ -187,10 +187,10 @@ class Pipeline:
 
     async def deliver(self, endpoint: CompiledEndpoint, payload: Mapping[str, Any]) -> Outcome:
         """Run every action of ``endpoint`` in order for one event's payload."""
-        keys: dict[str, Any] = {}
+        context = event_context(payload, {})
+        keys: dict[str, Any] = context["keys"]
         attempts: list[NewAttempt] = []
         for action in endpoint.actions:
-            context = event_context(payload, keys)
             if action.condition is not None and not action.condition(context):
                 attempts.append(_skipped(action))
                 continue
@@ -199,7 +199,7 @@ class Pipeline:
             if failure is not None:
                 return Outcome("failed", failure.status, failure.body, attempts)
             keys.update(read)
-        return Outcome("delivered", 200, keys, attempts)
+        return Outcome("delivered", 200, dict(keys), attempts)
 
     async def _run_action(
         self, action: CompiledAction, context: Mapping[str, Any]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
-from support.target import Target
+from support.target import Answer, Target
 
 from server.pipeline import DUPLICATE_HEADER, EVENT_HEADER
 from server.store import queries
@@ -91,3 +92,20 @@ async def test_dedupe_can_be_switched_off(
     await client.post(path, data=form)
 
     assert len(target.requests) == 2
+
+
+async def test_a_retry_while_the_first_is_still_delivering_is_told_to_come_back(
+    client: httpx.AsyncClient, target: Target, import_mapping: Any
+) -> None:
+    target.route("POST", "/c", Answer(json={"id": "slow"}, delay=1.0))
+    path = await import_mapping(mapping(target))
+    form = {"transactionid": "t-4", "contact[email]": "a@b.c"}
+
+    first = asyncio.create_task(client.post(path, data=form))
+    await target.wait_for_requests(1)
+    again = await client.post(path, data=form)
+
+    assert again.status_code == 409
+    assert again.json()["error"] == "in_progress"
+    assert (await first).json() == {"crm_id": "slow"}
+    assert len(target.requests) == 1
