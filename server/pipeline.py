@@ -25,7 +25,8 @@ from server.mapping.errors import MappingError, PayloadError
 from server.mapping.paths import MISSING
 from server.mapping.payload import Payload, normalise
 from server.settings import Settings
-from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent, StoreUnavailable
+from server.store.errors import StoreError
+from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent
 
 log = logging.getLogger("switchboard.pipeline")
 
@@ -111,7 +112,7 @@ class Pipeline:
             return Answer(error.status, error.as_json())
         try:
             return await self._store_and_deliver(live, inbound, payload)
-        except StoreUnavailable as error:
+        except StoreError as error:
             log.error("event not stored: %s", error)
             return Answer(
                 503,
