@@ -91,7 +91,8 @@ class Event(Model):
         table_description = "Inbound requests and their answers"
         indexes = (
             Index(fields=("endpoint_id", "received_at"), name="event_endpoint_received_idx"),
-            Index(fields=("endpoint_id", "dedupe_key"), name="event_endpoint_dedupe_idx"),
+            # Serves the writer's "earliest earlier event with this key" lookup (ORDER BY id).
+            Index(fields=("endpoint_id", "dedupe_key", "id"), name="event_endpoint_dedupe_idx"),
             Index(fields=("endpoint_id", "transactionid"), name="event_endpoint_txn_idx"),
         )
 

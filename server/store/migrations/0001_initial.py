@@ -137,7 +137,9 @@ class Migration(migrations.Migration):
                     Index(
                         fields=["endpoint_id", "received_at"], name="event_endpoint_received_idx"
                     ),
-                    Index(fields=["endpoint_id", "dedupe_key"], name="event_endpoint_dedupe_idx"),
+                    Index(
+                        fields=["endpoint_id", "dedupe_key", "id"], name="event_endpoint_dedupe_idx"
+                    ),
                     Index(fields=["endpoint_id", "transactionid"], name="event_endpoint_txn_idx"),
                 ],
                 "pk_attr": "id",
