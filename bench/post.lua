@@ -1,7 +1,7 @@
 -- wrk script: POST the platform's sample form body, with a fresh transactionid per request.
 --
 -- Environment:
---   BENCH_BODY   path of the form body (default /work/shared/samples/platform-form-post.txt)
+--   BENCH_BODY   path of the form body (run.sh always sets it: tests/samples/platform-form-post.txt)
 --   BENCH_NONCE  8 hex digits that make this run's transactionids unique (default 00000000)
 --
 -- Switchboard deduplicates on $.body.transactionid, so posting the sample unchanged would
@@ -13,7 +13,7 @@
 --         connect=N read=N write=N status=N timeout=N
 
 local function read_body()
-  local path = os.getenv("BENCH_BODY") or "/work/shared/samples/platform-form-post.txt"
+  local path = os.getenv("BENCH_BODY") or "tests/samples/platform-form-post.txt"
   local file = assert(io.open(path, "rb"), "cannot open " .. path)
   local text = file:read("*a")
   file:close()

@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BENCH=$ROOT/bench
 VENV=$ROOT/.venv
-SAMPLE=${BENCH_BODY:-/work/shared/samples/platform-form-post.txt}
+SAMPLE=${BENCH_BODY:-$ROOT/tests/samples/platform-form-post.txt}
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
