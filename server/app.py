@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> Litestar:
                 await session.close()
                 await writer.close()
 
-    logging.getLogger("switchboard").setLevel(settings.log_level)
+    logging.getLogger("server").setLevel(settings.log_level)
     return Litestar(
         route_handlers=[receive_hook, health],
         lifespan=[lifespan],

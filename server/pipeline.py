@@ -28,7 +28,7 @@ from server.settings import Settings
 from server.store.errors import StoreError
 from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent
 
-log = logging.getLogger("switchboard.pipeline")
+log = logging.getLogger(__name__)
 
 EVENT_HEADER = "X-Switchboard-Event"
 DUPLICATE_HEADER = "X-Switchboard-Duplicate-Of"
