@@ -18,6 +18,8 @@ from server.mapping.credentials import Credential
 from server.mapping.errors import MappingError
 from server.mapping.spec import MappingDocument
 from server.store import queries
+from server.store.db import UNAVAILABLE_ERRORS
+from server.store.errors import StoreUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,10 @@ class EndpointCache:
         return value
 
     async def _load(self, token: str) -> LiveEndpoint | None:
-        row = await queries.endpoint_by_token(token)
+        try:
+            row = await queries.endpoint_by_token(token)
+        except UNAVAILABLE_ERRORS as error:
+            raise StoreUnavailable(f"The endpoint could not be read: {error}") from error
         if row is None:
             return None
         cache_key = (str(row.id), row.revision)
@@ -83,7 +88,10 @@ class EndpointCache:
         cached = self._credentials.get(name)
         if cached is not None and now - cached[1] < self.refresh_seconds:
             return cached[0]
-        credential = await queries.credential_with_secret(name)
+        try:
+            credential = await queries.credential_with_secret(name)
+        except UNAVAILABLE_ERRORS as error:
+            raise StoreUnavailable(f"The credential could not be read: {error}") from error
         if credential is None:
             raise MappingError(
                 f"credential '{name}' does not exist yet: create it in Credentials "

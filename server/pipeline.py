@@ -87,7 +87,10 @@ class Pipeline:
 
     async def receive(self, inbound: Inbound) -> Answer:
         """Handle one listener request from start to answer."""
-        live = await self.endpoints.by_token(inbound.token)
+        try:
+            live = await self.endpoints.by_token(inbound.token)
+        except StoreError as error:
+            return _storage_unavailable(error)
         if live is None or not live.enabled:
             return Answer.error(
                 404, "unknown_endpoint", "No active endpoint has this listener URL."
@@ -113,12 +116,7 @@ class Pipeline:
         try:
             return await self._store_and_deliver(live, inbound, payload)
         except StoreError as error:
-            log.error("event not stored: %s", error)
-            return Answer(
-                503,
-                {"error": "storage_unavailable", "detail": "The event could not be stored; retry."},
-                headers={"Retry-After": "5"},
-            )
+            return _storage_unavailable(error)
 
     async def _store_and_deliver(
         self, live: LiveEndpoint, inbound: Inbound, payload: Payload
@@ -298,6 +296,15 @@ class _AttemptRecorder:
 
 def _skipped(action: CompiledAction) -> NewAttempt:
     return _AttemptRecorder(action, 0).finished("skipped")
+
+
+def _storage_unavailable(error: StoreError) -> Answer:
+    log.error("event not stored: %s", error)
+    return Answer(
+        503,
+        {"error": "storage_unavailable", "detail": "The event could not be stored; retry."},
+        headers={"Retry-After": "5"},
+    )
 
 
 def _mapping_failure(action: CompiledAction, error: MappingError) -> Answer:

@@ -45,7 +45,7 @@ Backend = Literal["sqlite", "postgres"]
 
 # Errors that mean "the database is not there or not usable", as the drivers raise them
 # while connecting or migrating.
-_UNAVAILABLE = (OSError, DBConnectionError, OperationalError, ConnectionError, TimeoutError)
+UNAVAILABLE_ERRORS = (OSError, DBConnectionError, OperationalError, ConnectionError, TimeoutError)
 
 
 def database_url_default(data_dir: Path) -> str:
@@ -173,7 +173,7 @@ def _executor(context: TortoiseContext) -> MigrationExecutor:
 async def _pending(executor: MigrationExecutor) -> list[str]:
     try:
         await executor.connection.execute_query("SELECT 1")
-    except _UNAVAILABLE as exc:
+    except UNAVAILABLE_ERRORS as exc:
         raise StoreUnavailable(f"Cannot reach the database: {exc}") from exc
     steps = await executor.plan()
     return [step.migration.name for step in steps if not step.backward]
@@ -197,7 +197,7 @@ async def _apply_pending(context: TortoiseContext) -> list[str]:
     except Exception as exc:
         if not await _pending(_executor(context)):
             return applied
-        if isinstance(exc, _UNAVAILABLE):
+        if isinstance(exc, UNAVAILABLE_ERRORS):
             raise StoreUnavailable(f"Cannot migrate the database: {exc}") from exc
         raise
     return applied
