@@ -83,7 +83,7 @@ class Pipeline:
         self.writer = writer
         self.session = session
         self.endpoints = endpoints
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Outcome]] = set()
 
     async def receive(self, inbound: Inbound) -> Answer:
         """Handle one listener request from start to answer."""
@@ -121,23 +121,34 @@ class Pipeline:
     async def _store_and_deliver(
         self, live: LiveEndpoint, inbound: Inbound, payload: Payload
     ) -> Answer:
-        stored = await self.writer.record_event(new_event(live, inbound, payload))
-        if stored.prior is not None and stored.prior.payload_hash == _payload_hash(inbound):
+        event = new_event(live, inbound, payload)
+        stored = await self.writer.record_event(event)
+        if stored.prior is not None and stored.prior.payload_hash == event.payload_hash:
             return await self._answer_retry(stored.id, stored.prior)
         flags = ["transactionid_reused"] if stored.prior is not None else []
         if live.compiled.document.endpoint.response == "async":
-            self._deliver_later(stored.id, live.compiled, payload, flags)
+            task = asyncio.create_task(
+                self._deliver_and_record(stored.id, live.compiled, event, flags)
+            )
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
             return Answer(202, {"status": "accepted", "event": stored.id}, stored.id)
-        outcome = await self.deliver(live.compiled, payload.as_json())
+        outcome = await self._deliver_and_record(stored.id, live.compiled, event, flags)
+        return Answer(outcome.answer_status, outcome.answer_body, stored.id)
+
+    async def _deliver_and_record(
+        self, event_id: str, endpoint: CompiledEndpoint, event: NewEvent, flags: list[str]
+    ) -> Outcome:
+        outcome = await self.deliver(endpoint, event.payload)
         await self.writer.record_outcome(
-            stored.id,
+            event_id,
             status=outcome.status,
             answer_status=outcome.answer_status,
             answer_body=outcome.answer_body,
             attempts=outcome.attempts,
             flags=flags or None,
         )
-        return Answer(outcome.answer_status, outcome.answer_body, stored.id)
+        return outcome
 
     async def _answer_retry(self, event_id: str, prior: PriorEvent) -> Answer:
         """A repeat of an event already received: answer with its stored result, send nothing."""
@@ -160,24 +171,6 @@ class Pipeline:
             duplicate_of=prior.id,
         )
         return Answer(status, body, event_id, {DUPLICATE_HEADER: prior.id})
-
-    def _deliver_later(
-        self, event_id: str, endpoint: CompiledEndpoint, payload: Payload, flags: list[str]
-    ) -> None:
-        async def run() -> None:
-            outcome = await self.deliver(endpoint, payload.as_json())
-            await self.writer.record_outcome(
-                event_id,
-                status=outcome.status,
-                answer_status=outcome.answer_status,
-                answer_body=outcome.answer_body,
-                attempts=outcome.attempts,
-                flags=flags or None,
-            )
-
-        task = asyncio.create_task(run())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     async def drain(self) -> None:
         """Wait for background deliveries (at shutdown)."""
