@@ -24,7 +24,8 @@ $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(RUNTIME_STAMP)
 
-# Debian packages the suite needs (PostgreSQL for the storage tests on both databases).
+# Debian packages the suite needs (PostgreSQL for the storage tests on both databases, Chromium
+# for the browser tests).
 system-packages:
 	@bash .ci/system-packages
 
@@ -38,7 +39,7 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-pytest: $(TEST_STAMP)
+pytest: $(TEST_STAMP) system-packages
 	$(BIN)/pytest
 
 pytest-postgres: $(TEST_STAMP) postgres

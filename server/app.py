@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.plugins.htmx import HTMXPlugin
 
 from server.delivery.client import ClientSettings, create_client_session
 from server.endpoints import EndpointCache
@@ -14,8 +15,11 @@ from server.pipeline import Pipeline
 from server.settings import Settings
 from server.store.db import open_database
 from server.store.writer import EventWriter
+from server.web.endpoints import EndpointController
 from server.web.health import health
 from server.web.listener import receive_hook
+from server.web.pages import static_files, template_config
+from server.web.security import SecurityHeaders, csrf_config
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -41,7 +45,11 @@ def create_app(settings: Settings) -> Litestar:
 
     logging.getLogger("server").setLevel(settings.log_level)
     return Litestar(
-        route_handlers=[receive_hook, health],
+        route_handlers=[receive_hook, health, EndpointController, static_files()],
         lifespan=[lifespan],
+        plugins=[HTMXPlugin()],
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
+        middleware=[SecurityHeaders()],
         openapi_config=None,
     )

@@ -1,0 +1,57 @@
+"""What every UI page shares: the template engine, the static files, page-or-partial answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+from litestar import Router
+from litestar.plugins.htmx import HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from server.web.assets import asset_directory
+
+# Tells caches that the same URL answers differently to htmx (a partial) and to a browser.
+VARY = {"Vary": "HX-Request"}
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja templates from ``templates/``, autoescaped (Litestar's default for Jinja)."""
+    return TemplateConfig(
+        directory=asset_directory("templates"),
+        engine=JinjaTemplateEngine,
+        engine_callback=_configure_jinja,
+    )
+
+
+def _configure_jinja(engine: JinjaTemplateEngine) -> None:
+    environment: Environment = engine.engine
+    environment.undefined = StrictUndefined  # a misspelt variable fails, not renders blank
+    environment.trim_blocks = True
+    environment.lstrip_blocks = True
+
+
+def static_files() -> Router:
+    """``/static/...``: the stylesheet, the script and the vendored htmx."""
+    return create_static_files_router(
+        path="/static", directories=[asset_directory("static")], name="static"
+    )
+
+
+def page_or_partial(
+    request: HTMXRequest,
+    page: str,
+    partial: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+) -> Template:
+    """The whole page for a browser, only ``partial`` for htmx: one URL serves both."""
+    return Template(
+        template_name=partial if request.htmx else page,
+        context=context,
+        status_code=status_code,
+        headers=VARY,
+    )
