@@ -15,9 +15,12 @@ from server.pipeline import Pipeline
 from server.settings import Settings
 from server.store.db import open_database
 from server.store.writer import EventWriter
+from server.web.deliveries import DeliveryController
 from server.web.endpoints import EndpointController
+from server.web.events import EventController
 from server.web.health import health
 from server.web.listener import receive_hook
+from server.web.mappings import MappingController
 from server.web.pages import static_files, template_config
 from server.web.security import SecurityHeaders, csrf_config
 
@@ -45,7 +48,15 @@ def create_app(settings: Settings) -> Litestar:
 
     logging.getLogger("server").setLevel(settings.log_level)
     return Litestar(
-        route_handlers=[receive_hook, health, EndpointController, static_files()],
+        route_handlers=[
+            receive_hook,
+            health,
+            EndpointController,
+            DeliveryController,
+            EventController,
+            MappingController,
+            static_files(),
+        ],
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],
         template_config=template_config(),

@@ -65,6 +65,7 @@ EVENT_COLUMNS = (
     "payload",
     "body_format",
     "transactionid",
+    "contact_email",
     "dedupe_key",
     "payload_hash",
     "flags",

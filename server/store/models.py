@@ -72,6 +72,8 @@ class Event(Model):
     payload: fields.Field[dict[str, Any]] = fields.JSONField()
     body_format = fields.CharField(max_length=32)
     transactionid = fields.CharField(max_length=KEY_MAX_LENGTH, null=True)
+    # The contact's email (body.contact.email, else query.email), lower-cased, for searching.
+    contact_email = fields.CharField(max_length=KEY_MAX_LENGTH, null=True)
     dedupe_key = fields.CharField(max_length=KEY_MAX_LENGTH, null=True)
     # sha256 hex of method, content type, query string and raw body.
     payload_hash = fields.CharField(max_length=64)
@@ -94,6 +96,10 @@ class Event(Model):
             # Serves the writer's "earliest earlier event with this key" lookup (ORDER BY id).
             Index(fields=("endpoint_id", "dedupe_key", "id"), name="event_endpoint_dedupe_idx"),
             Index(fields=("endpoint_id", "transactionid"), name="event_endpoint_txn_idx"),
+            # The deliveries log: every endpoint's events newest first, and its searches.
+            Index(fields=("received_at", "id"), name="event_received_idx"),
+            Index(fields=("contact_email",), name="event_contact_email_idx"),
+            Index(fields=("transactionid",), name="event_txn_idx"),
         )
 
 

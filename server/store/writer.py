@@ -208,6 +208,7 @@ class EventWriter:
                 _json(event.payload),
                 event.body_format,
                 _text(event.transactionid[:KEY_MAX_LENGTH]) if event.transactionid else None,
+                contact_email(event.payload),
                 dedupe_key,
                 event.payload_hash,
                 _json(event.flags),
@@ -309,6 +310,21 @@ def _attempt_row(event_id: str, attempt: NewAttempt, timestamp: Any) -> tuple[An
         )
     except (TypeError, ValueError, msgspec.EncodeError) as exc:
         raise WriteRejected(f"The attempt cannot be stored as JSON: {exc}") from exc
+
+
+def contact_email(payload: dict[str, Any]) -> str | None:
+    """The email the deliveries log searches by: ``body.contact.email``, else ``query.email``.
+
+    Lower-cased (an exact, indexed match then finds it however it was typed) and cut to 255
+    characters; None when the payload has no email as text.
+    """
+    for part, path in (("body", ("contact", "email")), ("query", ("email",))):
+        found: Any = payload.get(part)
+        for key in path:
+            found = found.get(key) if isinstance(found, dict) else None
+        if isinstance(found, str) and found.strip():
+            return _text(found.strip().lower()[:KEY_MAX_LENGTH])
+    return None
 
 
 def _uuid(value: str) -> str:
