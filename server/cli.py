@@ -11,12 +11,16 @@ from typing import Any, TypeVar
 
 import click
 
+from server.delivery.client import ClientSettings, create_client_session
+from server.endpoints import EndpointCache
 from server.imports import export_documents, import_documents
 from server.mapping.credentials import SECRET_FIELDS
 from server.mapping.files import MappingFileError, dump_documents, load_documents, validate_text
+from server.pipeline import Pipeline, ReplayError
 from server.settings import Settings, SettingsError, settings_from_env
 from server.store import queries
 from server.store.db import migrate, open_database
+from server.store.writer import EventWriter
 
 T = TypeVar("T")
 
@@ -133,6 +137,36 @@ def export_command(keys: tuple[str, ...], output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+@main.command("replay")
+@click.argument("event_ids", nargs=-1, required=True)
+def replay_command(event_ids: tuple[str, ...]) -> None:
+    """Send stored events again with their endpoints' current mappings."""
+    settings = _settings()
+
+    async def work() -> list[str]:
+        writer = await EventWriter.start(settings.effective_database_url)
+        session = create_client_session(ClientSettings())
+        pipeline = Pipeline(settings, writer, session, EndpointCache(0))
+        lines = []
+        try:
+            for event_id in event_ids:
+                try:
+                    outcome = await pipeline.replay(event_id)
+                except ReplayError as error:
+                    lines.append(f"{event_id}: {error}")
+                    continue
+                lines.append(f"{event_id}: {outcome.status} (answer {outcome.answer_status})")
+        finally:
+            await session.close()
+            await writer.close()
+        return lines
+
+    lines = _with_database(settings, work)
+    click.echo("\n".join(lines))
+    if any(": delivered " not in line for line in lines):
+        sys.exit(1)
 
 
 @main.command("endpoints")

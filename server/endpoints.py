@@ -66,6 +66,11 @@ class EndpointCache:
         self._by_token[token] = _Entry(value, now)
         return value
 
+    async def by_endpoint_id(self, endpoint_id: str) -> LiveEndpoint | None:
+        """The endpoint with this id, as fresh as :meth:`by_token` gives it (for replays)."""
+        row = await queries.endpoint_by_id(endpoint_id)
+        return None if row is None else await self.by_token(row.token)
+
     async def _load(self, token: str) -> LiveEndpoint | None:
         try:
             row = await queries.endpoint_by_token(token)

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from server.mapping.errors import MappingError, PayloadError
 from server.mapping.paths import MISSING
 from server.mapping.payload import Payload, normalise
 from server.settings import Settings
+from server.store import queries
 from server.store.errors import StoreError
 from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent
 
@@ -57,6 +58,10 @@ class Answer:
     @classmethod
     def error(cls, status: int, code: str, detail: str, **extra: Any) -> Answer:
         return cls(status, {"error": code, "detail": detail, **extra})
+
+
+class ReplayError(Exception):
+    """An event cannot be replayed; the message says why, for the person who asked."""
 
 
 @dataclass(slots=True)
@@ -171,6 +176,31 @@ class Pipeline:
             duplicate_of=prior.id,
         )
         return Answer(status, body, event_id, {DUPLICATE_HEADER: prior.id})
+
+    async def replay(self, event_id: str) -> Outcome:
+        """Deliver a stored event again with its endpoint's current mapping.
+
+        The new attempts are recorded beside the earlier ones (as the next round of
+        ``attempt_no``), and the event's status and answer become the replay's.
+        """
+        found = await queries.event_with_attempts(event_id)
+        if found is None:
+            raise ReplayError("No event has this id: it may have been deleted.")
+        event, earlier = found
+        live = await self.endpoints.by_endpoint_id(str(event.endpoint_id))
+        if live is None or not live.enabled:
+            raise ReplayError("The event's endpoint is deleted or switched off: nothing was sent.")
+        outcome = await self.deliver(live.compiled, event.payload)
+        round_no = max((attempt.attempt_no for attempt in earlier), default=0) + 1
+        outcome.attempts = [replace(a, attempt_no=round_no) for a in outcome.attempts]
+        await self.writer.record_outcome(
+            str(event.id),
+            status=outcome.status,
+            answer_status=outcome.answer_status,
+            answer_body=outcome.answer_body,
+            attempts=outcome.attempts,
+        )
+        return outcome
 
     async def drain(self) -> None:
         """Wait for background deliveries (at shutdown)."""

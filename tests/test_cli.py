@@ -110,3 +110,9 @@ def test_credentials_are_set_from_stdin_and_never_listed_or_exported(
     assert "tok-s3cret" not in listed.output + exported.output
     again = run("import", str(mapping_file))
     assert "needs its secret" not in again.output
+
+
+def test_replay_of_an_unknown_event_says_so_and_fails(run: Invoke) -> None:
+    result = run("replay", "01a20000-0000-7000-8000-000000000000")
+    assert result.exit_code == 1
+    assert "No event has this id" in result.output

@@ -9,6 +9,7 @@ names below are therefore also its contract.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.indexes import Index
@@ -63,6 +64,7 @@ class Event(Model):
     endpoint: fields.ForeignKeyRelation[Endpoint] = fields.ForeignKeyField(
         "switchboard.Endpoint", related_name="events", on_delete=fields.CASCADE
     )
+    endpoint_id: UUID  # the foreign key's column, set by tortoise
     received_at = fields.DatetimeField()
     method = fields.CharField(max_length=16)
     content_type = fields.TextField()

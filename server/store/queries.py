@@ -53,6 +53,14 @@ async def endpoint_by_token(token: str) -> Endpoint | None:
     return await Endpoint.get_or_none(token=token)
 
 
+async def endpoint_by_id(endpoint_id: str) -> Endpoint | None:
+    try:
+        key = uuid.UUID(endpoint_id)
+    except ValueError:
+        return None
+    return await Endpoint.get_or_none(id=key)
+
+
 async def endpoint_by_key(key: str) -> Endpoint | None:
     return await Endpoint.get_or_none(key=key)
 

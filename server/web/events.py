@@ -11,12 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
+from server.pipeline import Pipeline, ReplayError
 from server.store import queries
 from server.store.models import Attempt, Endpoint, Event
 from server.web.deliveries import STATUS_LABELS
@@ -71,10 +72,33 @@ class EventController(Controller):
         found = await queries.event_with_attempts(event_id)
         if found is None:
             raise NotFoundException("No event has this id: it may have been deleted.")
-        event, attempts = found
-        endpoint = await Endpoint.get(events__id=event.id)
-        context = _event_context(event, attempts, endpoint)
-        return Template(template_name="events/show.html", context=context, headers=VARY)
+        return await _event_page(*found)
+
+    @post("/events/{event_id:str}/replay", name="events:replay", status_code=200)
+    async def replay_event(self, request: HTMXRequest, event_id: FromPath[str]) -> Template:
+        """Send the event again with its endpoint's current mapping, then show it."""
+        pipeline: Pipeline = request.app.state.pipeline
+        try:
+            outcome = await pipeline.replay(event_id)
+        except ReplayError as error:
+            found = await queries.event_with_attempts(event_id)
+            if found is None:
+                raise NotFoundException(str(error)) from None
+            return await _event_page(*found, flash=str(error), status_code=409)
+        found = await queries.event_with_attempts(event_id)
+        assert found is not None
+        verdict = "every action succeeded" if outcome.status == "delivered" else "an action failed"
+        return await _event_page(*found, flash=f"Replayed: {verdict}. The new attempts are below.")
+
+
+async def _event_page(
+    event: Event, attempts: list[Attempt], flash: str | None = None, status_code: int = 200
+) -> Template:
+    endpoint = await Endpoint.get(events__id=event.id)
+    context = {**_event_context(event, attempts, endpoint), "flash": flash}
+    return Template(
+        template_name="events/show.html", context=context, headers=VARY, status_code=status_code
+    )
 
 
 def _event_context(event: Event, attempts: list[Attempt], endpoint: Endpoint) -> dict[str, Any]:
