@@ -109,3 +109,16 @@ class EndpointCache:
         """Drop everything cached (after a change made in this process)."""
         self._by_token.clear()
         self._credentials.clear()
+
+
+async def set_enabled(key: str, enabled: bool) -> bool:
+    """Switch an endpoint on or off (in its document too, so exports carry it); found or not."""
+    row = await queries.endpoint_by_key(key)
+    if row is None:
+        return False
+    document = msgspec.convert(row.document, MappingDocument)
+    switched = msgspec.structs.replace(
+        document, endpoint=msgspec.structs.replace(document.endpoint, enabled=enabled)
+    )
+    await queries.save_endpoint(key, row.name, msgspec.to_builtins(switched), enabled)
+    return True

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 
+from server.endpoints import set_enabled
 from server.imports import import_documents
 from server.mapping.spec import endpoint_key
 from server.pipeline import Pipeline
@@ -84,6 +85,15 @@ class EndpointController(Controller):
         """One endpoint: its listener URL and the latest sample, or "waiting for a sample"."""
         context = await _endpoint_context(request, key)
         return Template(template_name="endpoints/show.html", context=context, headers=VARY)
+
+    @post("/endpoints/{key:str}/enabled", name="endpoints:switch", status_code=303)
+    async def switch_endpoint(self, request: HTMXRequest, key: FromPath[str]) -> Redirect:
+        """Switch the endpoint on (``enabled=on``) or off; an endpoint that is off answers 404."""
+        form = await request.form()
+        if not await set_enabled(key, form.get("enabled") == "on"):
+            raise NotFoundException(f"No endpoint has the key {key!r}.")
+        _pipeline(request).endpoints.forget()
+        return Redirect(request.app.route_reverse("endpoints:show", key=key), status_code=303)
 
     @get("/endpoints/{key:str}/sample", name="endpoints:sample")
     async def show_sample(self, request: HTMXRequest, key: FromPath[str]) -> Template:
