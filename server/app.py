@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
 
 from server.delivery.client import ClientSettings, create_client_session
@@ -22,7 +23,7 @@ from server.web.events import EventController
 from server.web.health import health
 from server.web.listener import receive_hook
 from server.web.mappings import MappingController
-from server.web.pages import static_files, template_config
+from server.web.pages import not_found, static_files, template_config
 from server.web.security import SecurityHeaders, csrf_config
 
 
@@ -66,5 +67,6 @@ def create_app(settings: Settings) -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         middleware=[SecurityHeaders()],
+        exception_handlers={NotFoundException: not_found},
         openapi_config=None,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
-from litestar import Router
+from litestar import Request, Response, Router
+from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
@@ -54,4 +55,18 @@ def page_or_partial(
         context=context,
         status_code=status_code,
         headers=VARY,
+    )
+
+
+# Paths machines call: a 404 there stays Litestar's JSON, never an HTML page.
+_MACHINE_PATHS = ("/hooks/", "/hooks", "/healthz", "/static/")
+
+
+def not_found(request: Request[Any, Any, Any], error: NotFoundException) -> Response[Any]:
+    """A page that says what was not found and where to go, for people; JSON for machines."""
+    if request.url.path.startswith(_MACHINE_PATHS):
+        return Response(content={"status_code": 404, "detail": error.detail}, status_code=404)
+    detail = error.detail if error.detail != "Not Found" else "There is no page at this address."
+    return Template(
+        template_name="errors/not_found.html", context={"detail": detail}, status_code=404
     )
