@@ -18,6 +18,7 @@ from server.mapping.conditions import Predicate, compile_condition
 from server.mapping.errors import MappingError
 from server.mapping.paths import MISSING, PathReader, compile_path
 from server.mapping.spec import (
+    RESERVED_KEYS,
     Action,
     CredentialDecl,
     MappingDocument,
@@ -288,6 +289,15 @@ def parse_target_path(target: str) -> TargetPath:
 
 def _document_errors(document: MappingDocument) -> list[MappingError]:
     errors: list[MappingError] = []
+    if endpoint_key(document.endpoint) in RESERVED_KEYS:
+        setting = "key" if document.endpoint.key else "name"
+        errors.append(
+            MappingError(
+                f"the endpoint key {endpoint_key(document.endpoint)!r} is a word the pages use: "
+                "give it another 'key'",
+                ("endpoint", setting),
+            )
+        )
     names: set[str] = set()
     keys_so_far: set[str] = set()
     for index, action in enumerate(document.actions):

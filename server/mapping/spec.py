@@ -143,6 +143,10 @@ class MappingDocument(_Base):
     actions: list[Action] = field(default_factory=list)
 
 
+# Keys the web UI's own addresses use (``/endpoints/new``): an endpoint with one could not be shown.
+RESERVED_KEYS = frozenset({"new"})
+
+
 def endpoint_key(settings: EndpointSettings) -> str:
     """The endpoint's stable key: the declared one, else a slug of its name."""
     if settings.key:

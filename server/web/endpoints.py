@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from server.endpoints import set_enabled
 from server.imports import import_documents
-from server.mapping.spec import endpoint_key
+from server.mapping.spec import RESERVED_KEYS, endpoint_key
 from server.pipeline import Pipeline
 from server.store import queries, stats
 from server.store.models import Endpoint, Event
@@ -23,7 +23,6 @@ from server.web.presets import Preset, available_presets, named_document
 
 NAME_MAX_LENGTH = 200
 # Keys that would collide with the pages' own URLs (/endpoints/new).
-RESERVED_KEYS = frozenset({"new"})
 
 
 @dataclass(slots=True)

@@ -20,19 +20,16 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from server.imports import ImportResult, export_documents, import_documents
-from server.mapping.errors import MappingError
 from server.mapping.files import (
     Issue,
     MappingFileError,
     dump_documents,
     format_location,
     load_documents,
-    locate,
 )
-from server.mapping.spec import MappingDocument, endpoint_key
+from server.mapping.spec import MappingDocument
 from server.pipeline import Pipeline
 from server.store import queries
-from server.web.endpoints import RESERVED_KEYS
 from server.web.import_plan import plan_import
 from server.web.pages import VARY, page_or_partial
 
@@ -267,22 +264,7 @@ def _check_text(text: str, source: str) -> tuple[list[MappingDocument], list[Iss
     if not documents:
         message = "there is no endpoint here: each one starts with 'switchboard: 1'"
         return [], [Issue(source, None, None, (), message)]
-    return documents, _reserved_key_issues(text, documents, source)
-
-
-def _reserved_key_issues(text: str, documents: list[MappingDocument], source: str) -> list[Issue]:
-    """Keys the pages' own URLs use (``/endpoints/new``): such an endpoint could not be shown."""
-    issues = []
-    for index, document in enumerate(documents):
-        key = endpoint_key(document.endpoint)
-        if key in RESERVED_KEYS:
-            setting = "key" if document.endpoint.key else "name"
-            error = MappingError(
-                f"the endpoint key {key!r} is a word the pages use: give it another 'key'",
-                ("endpoint", setting),
-            )
-            issues += locate(text, [error], filename=source, document=index)
-    return issues
+    return documents, []
 
 
 def _issue_views(text: str, issues: list[Issue]) -> list[IssueView]:

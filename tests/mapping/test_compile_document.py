@@ -101,3 +101,10 @@ def test_dedupe_can_be_turned_off_or_pointed_elsewhere() -> None:
     assert compile_document(document(endpoint={"name": "T", "dedupe": "none"})).dedupe is None
     problems = located(document(endpoint={"name": "T", "dedupe": "body.id"}))
     assert ("endpoint", "dedupe") in problems
+
+
+def test_a_key_the_web_pages_use_is_refused() -> None:
+    problems = located(document(endpoint={"name": "New"}))
+    assert "is a word the pages use" in problems[("endpoint", "name")]
+    problems = located(document(endpoint={"name": "Forms", "key": "new"}))
+    assert ("endpoint", "key") in problems
