@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.processes import free_port, wait_until_healthy
 from support.target import Target
 
 pytestmark = pytest.mark.postgres
@@ -32,12 +31,6 @@ actions:
       firstname: {{from: "$.field['First Name']"}}
     response: {{crm_id: $.id}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -63,21 +56,6 @@ def server(environment: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.communicate(timeout=10)
-
-
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"switchboard serve exited early:\n{output}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
-    pytest.fail("switchboard serve did not become healthy within 20 s")
 
 
 def test_import_then_post_a_real_sample_to_a_served_listener(

@@ -19,7 +19,7 @@ from litestar.response import Template
 from server.store import queries
 from server.store.deliveries import PERIODS, STATUSES, DeliveryFilter, DeliveryPage, delivery_page
 from server.store.models import Endpoint
-from server.web.pages import VARY
+from server.web.pages import page_or_partial
 
 # What each status is called on screen (the colour only repeats it).
 STATUS_LABELS = {
@@ -112,9 +112,7 @@ async def _log(
         "status_labels": STATUS_LABELS,
         "period_labels": PERIOD_LABELS,
     }
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
-    template = "deliveries/_table.html" if partial else "deliveries/list.html"
-    return Template(template_name=template, context=context, headers=VARY)
+    return page_or_partial(request, "deliveries/list.html", "deliveries/_table.html", context)
 
 
 async def _endpoint_names() -> dict[str, Endpoint]:

@@ -49,9 +49,13 @@ def page_or_partial(
     context: dict[str, Any],
     status_code: int = 200,
 ) -> Template:
-    """The whole page for a browser, only ``partial`` for htmx: one URL serves both."""
+    """The whole page for a browser, only ``partial`` for htmx: one URL serves both.
+
+    htmx restoring a page from history (Back after ``hx-push-url``) needs the whole page too.
+    """
+    wants_partial = bool(request.htmx) and not request.htmx.history_restore_request
     return Template(
-        template_name=partial if request.htmx else page,
+        template_name=partial if wants_partial else page,
         context=context,
         status_code=status_code,
         headers=VARY,
