@@ -11,12 +11,9 @@ from litestar import Litestar
 from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
 
-from server.delivery.client import ClientSettings, create_client_session
-from server.endpoints import EndpointCache
-from server.pipeline import Pipeline
+from server.pipeline import running_pipeline
 from server.settings import Settings
 from server.store.db import open_database
-from server.store.writer import EventWriter
 from server.web.deliveries import DeliveryController
 from server.web.endpoints import EndpointController
 from server.web.events import EventController
@@ -33,23 +30,15 @@ def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        database_url = settings.effective_database_url
-        async with open_database(database_url):
-            writer = await EventWriter.start(database_url)
-            session = create_client_session(ClientSettings())
-            pipeline = Pipeline(
-                settings, writer, session, EndpointCache(settings.mapping_refresh_seconds)
-            )
+        async with (
+            open_database(settings.effective_database_url),
+            running_pipeline(settings) as pipeline,
+        ):
             app.state.pipeline = pipeline
             # Everything made at start-up lives as long as the process: keep it out of the
             # garbage collector's generations so each collection only scans request garbage.
             gc.freeze()
-            try:
-                yield
-            finally:
-                await pipeline.drain()
-                await session.close()
-                await writer.close()
+            yield
 
     logging.getLogger("server").setLevel(settings.log_level)
     return Litestar(

@@ -11,16 +11,13 @@ from typing import Any, TypeVar
 
 import click
 
-from server.delivery.client import ClientSettings, create_client_session
-from server.endpoints import EndpointCache
 from server.imports import export_documents, import_documents
 from server.mapping.credentials import SECRET_FIELDS
 from server.mapping.files import MappingFileError, dump_documents, load_documents, validate_text
-from server.pipeline import Pipeline, ReplayError
+from server.pipeline import ReplayError, running_pipeline
 from server.settings import Settings, SettingsError, settings_from_env
 from server.store import queries
 from server.store.db import migrate, open_database
-from server.store.writer import EventWriter
 
 T = TypeVar("T")
 
@@ -145,27 +142,22 @@ def replay_command(event_ids: tuple[str, ...]) -> None:
     """Send stored events again with their endpoints' current mappings."""
     settings = _settings()
 
-    async def work() -> list[str]:
-        writer = await EventWriter.start(settings.effective_database_url)
-        session = create_client_session(ClientSettings())
-        pipeline = Pipeline(settings, writer, session, EndpointCache(0))
-        lines = []
-        try:
+    async def work() -> list[tuple[str, bool]]:
+        results = []
+        async with running_pipeline(settings) as pipeline:
             for event_id in event_ids:
                 try:
                     outcome = await pipeline.replay(event_id)
                 except ReplayError as error:
-                    lines.append(f"{event_id}: {error}")
+                    results.append((f"{event_id}: {error}", False))
                     continue
-                lines.append(f"{event_id}: {outcome.status} (answer {outcome.answer_status})")
-        finally:
-            await session.close()
-            await writer.close()
-        return lines
+                line = f"{event_id}: {outcome.status} (answer {outcome.answer_status})"
+                results.append((line, outcome.status == "delivered"))
+        return results
 
-    lines = _with_database(settings, work)
-    click.echo("\n".join(lines))
-    if any(": delivered " not in line for line in lines):
+    results = _with_database(settings, work)
+    click.echo("\n".join(line for line, _ in results))
+    if not all(delivered for _, delivered in results):
         sys.exit(1)
 
 

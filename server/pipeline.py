@@ -9,13 +9,15 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 
+from server.delivery.client import ClientSettings, create_client_session
 from server.delivery.send import DeliveryResult, send
 from server.endpoints import EndpointCache, LiveEndpoint
 from server.mapping.apply import ResponseError, build_request, event_context, extract_keys
@@ -347,3 +349,20 @@ def _target_failure(action: CompiledAction, result: DeliveryResult) -> Answer:
     return Answer.error(
         502, "target_failed", detail, action=action.name, target_status=result.status
     )
+
+
+@asynccontextmanager
+async def running_pipeline(settings: Settings) -> AsyncIterator[Pipeline]:
+    """A pipeline with its event writer and HTTP session, closed (after draining) on exit.
+
+    Needs the database opened first (:func:`server.store.db.open_database`).
+    """
+    writer = await EventWriter.start(settings.effective_database_url)
+    session = create_client_session(ClientSettings())
+    pipeline = Pipeline(settings, writer, session, EndpointCache(settings.mapping_refresh_seconds))
+    try:
+        yield pipeline
+    finally:
+        await pipeline.drain()
+        await session.close()
+        await writer.close()
