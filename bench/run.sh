@@ -348,7 +348,7 @@ drop_pg_database() {
 measure_switchboard() { # DATABASE (sqlite|postgres)
     local database=$1 data=$WORK/data-$1 port pid out token
     mkdir -p "$data"
-    export SWITCHBOARD_DATA_DIR=$data SWITCHBOARD_ALLOW_TARGETS=127.0.0.1/32
+    export SWITCHBOARD_DATA_DIR=$data
     unset DATABASE_URL
     if [[ $database == postgres ]]; then
         create_pg_database || { note "Switchboard on PostgreSQL skipped: $SWITCHBOARD_WHY"; return 0; }
