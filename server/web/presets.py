@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import msgspec
@@ -22,14 +23,19 @@ class Preset:
     document: MappingDocument
 
 
-def available_presets() -> list[Preset]:
-    """Every preset file holding exactly one valid endpoint, by file name."""
+@cache
+def available_presets() -> tuple[Preset, ...]:
+    """Every preset file holding exactly one valid endpoint, by file name.
+
+    Read and validated once per process: the presets ship with Switchboard and do not change
+    while it runs.
+    """
     try:
         directory = asset_directory("mappings")
     except FileNotFoundError:
-        return []
+        return ()
     presets = [_read(path) for path in sorted(directory.glob("*.yaml"))]
-    return [preset for preset in presets if preset is not None]
+    return tuple(preset for preset in presets if preset is not None)
 
 
 def _read(path: Path) -> Preset | None:
