@@ -94,7 +94,7 @@ class EventController(Controller):
 async def _event_page(
     event: Event, attempts: list[Attempt], flash: str | None = None, status_code: int = 200
 ) -> Template:
-    endpoint = await Endpoint.get(events__id=event.id)
+    endpoint = await Endpoint.get(id=event.endpoint_id)
     context = {**_event_context(event, attempts, endpoint), "flash": flash}
     return Template(
         template_name="events/show.html", context=context, headers=VARY, status_code=status_code
