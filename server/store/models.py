@@ -34,6 +34,8 @@ class Endpoint(Model):
     revision = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # The sample the UI builds from, when one is pinned (server.samples); null: the latest event.
+    sample: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
 
     class Meta:
         table = "endpoint"

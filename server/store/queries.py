@@ -25,6 +25,18 @@ from server.store.sealing import seal, unseal
 
 # Credential columns that may be shown: everything but the secret.
 _CREDENTIAL_PUBLIC = ("id", "name", "type", "options", "created_at", "updated_at")
+# Endpoint columns but the pinned sample (up to 2 MiB of JSON, only the sample area reads it).
+_ENDPOINT_MAPPING = (
+    "id",
+    "key",
+    "name",
+    "token",
+    "enabled",
+    "document",
+    "revision",
+    "created_at",
+    "updated_at",
+)
 # Event columns for lists: not the raw body or payload, which can be megabytes.
 _EVENT_SUMMARY = (
     "id",
@@ -50,7 +62,8 @@ def new_token() -> str:
 
 
 async def endpoint_by_token(token: str) -> Endpoint | None:
-    return await Endpoint.get_or_none(token=token)
+    """The endpoint without its pinned sample (the listener's cache reads this often)."""
+    return await Endpoint.filter(token=token).only(*_ENDPOINT_MAPPING).first()
 
 
 async def endpoint_by_id(endpoint_id: str) -> Endpoint | None:
@@ -66,8 +79,8 @@ async def endpoint_by_key(key: str) -> Endpoint | None:
 
 
 async def list_endpoints() -> list[Endpoint]:
-    """Every endpoint, by key."""
-    return await Endpoint.all().order_by("key")
+    """Every endpoint, by key, without pinned samples."""
+    return await Endpoint.all().order_by("key").only(*_ENDPOINT_MAPPING)
 
 
 async def save_endpoint(
@@ -154,4 +167,52 @@ async def recent_events(endpoint_id: str, limit: int = 50) -> list[Event]:
         .order_by("-received_at", "-id")
         .limit(limit)
         .only(*_EVENT_SUMMARY)
+    )
+
+
+# ---------------------------------------------------------------- the endpoint's sample
+
+
+async def save_endpoint_sample(endpoint_id: str, sample: dict[str, Any] | None) -> bool:
+    """Pin ``sample`` as the endpoint's sample, or unpin with None; whether the endpoint exists.
+
+    Not a mapping change: ``revision`` and ``updated_at`` stay, so no cache recompiles. NUL
+    characters become U+FFFD, as in events: PostgreSQL refuses them in JSON.
+    """
+    try:
+        key = uuid.UUID(endpoint_id)
+    except ValueError:
+        return False
+    stored = None if sample is None else _without_nul(sample)
+    return bool(await Endpoint.filter(id=key).update(sample=stored))
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\0", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+async def event_of_endpoint(endpoint_id: str, event_id: str) -> Event | None:
+    """The whole event (raw body and payload), if it exists and belongs to this endpoint."""
+    try:
+        endpoint_key, event_key = uuid.UUID(endpoint_id), uuid.UUID(event_id)
+    except ValueError:
+        return None
+    return await Event.get_or_none(id=event_key, endpoint_id=endpoint_key)
+
+
+async def recent_sample_candidates(endpoint_id: str, limit: int = 10) -> list[Event]:
+    """The endpoint's latest events that are not repeats, newest first, with the contact's
+    email; without raw body and payload. Repeats are left out: they carry the same payload."""
+    return (
+        await Event.filter(endpoint_id=endpoint_id)
+        .exclude(status="duplicate")
+        .order_by("-received_at", "-id")
+        .limit(limit)
+        .only(*_EVENT_SUMMARY, "contact_email")
     )

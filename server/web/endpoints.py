@@ -16,10 +16,9 @@ from server.imports import import_documents
 from server.mapping.spec import RESERVED_KEYS, endpoint_key
 from server.pipeline import Pipeline
 from server.store import queries, stats
-from server.store.models import Endpoint, Event
 from server.web.pages import VARY, page_or_partial
-from server.web.payload_tree import payload_sections
 from server.web.presets import Preset, available_presets, named_document
+from server.web.samples import sample_area_context
 
 NAME_MAX_LENGTH = 200
 # Keys that would collide with the pages' own URLs (/endpoints/new).
@@ -143,20 +142,7 @@ async def _endpoint_context(request: HTMXRequest, key: str) -> dict[str, Any]:
     endpoint = await queries.endpoint_by_key(key)
     if endpoint is None:
         raise NotFoundException(f"No endpoint has the key {key!r}.")
-    event = await _latest_event(endpoint)
     return {
-        "endpoint": endpoint,
         "listener_url": _pipeline(request).settings.listener_url(endpoint.token),
-        "event": event,
-        "sections": payload_sections(event.payload) if event is not None else [],
-        "just_arrived": bool(request.htmx) and event is not None,
+        **await sample_area_context(request, endpoint),
     }
-
-
-async def _latest_event(endpoint: Endpoint) -> Event | None:
-    """The endpoint's newest event with its payload, or None when nothing arrived yet."""
-    latest = await queries.recent_events(str(endpoint.id), limit=1)
-    if not latest:
-        return None
-    found = await queries.event_with_attempts(str(latest[0].id))
-    return None if found is None else found[0]

@@ -23,7 +23,11 @@ async def test_migrate_creates_every_table_in_an_empty_database(
 ) -> None:
     assert await migrations_pending(database_url)
 
-    assert await migrate(database_url) == ["0001_initial", "0002_contact_email"]
+    assert await migrate(database_url) == [
+        "0001_initial",
+        "0002_contact_email",
+        "0003_endpoint_sample",
+    ]
 
     for table in TABLES:
         assert await read_elsewhere(f"SELECT * FROM {table}") == []
