@@ -148,3 +148,47 @@ async def _anchor(event_id: str) -> Event | None:
     except ValueError:
         return None
     return await Event.filter(id=key).only("id", "received_at").first()
+
+
+# The most events one bulk replay takes; a larger set is replayed oldest first up to here.
+REPLAY_CAP = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingEvents:
+    """The ids of the events a filter matches, oldest first and capped, and how many match."""
+
+    ids: list[str]
+    total: int
+
+    @property
+    def capped(self) -> bool:
+        """Whether more events match than ``ids`` holds."""
+        return self.total > len(self.ids)
+
+
+async def count_matching_events(chosen: DeliveryFilter, *, now: datetime | None = None) -> int:
+    """How many events ``chosen`` matches among those received by ``now``."""
+    moment = now or datetime.now(UTC)
+    return await _received_by(_filtered(chosen, moment), moment).count()
+
+
+async def matching_event_ids(
+    chosen: DeliveryFilter, *, cap: int = REPLAY_CAP, now: datetime | None = None
+) -> MatchingEvents:
+    """The events ``chosen`` matches, oldest first: at most ``cap`` ids, and the full count.
+
+    Only events received by ``now`` count, and periods ("today") are measured from it: the set
+    a person confirmed at ``now`` does not grow with events that arrive while they read.
+    """
+    moment = now or datetime.now(UTC)
+    query = _received_by(_filtered(chosen, moment), moment)
+    total = await query.count()
+    rows = await query.order_by("received_at", "id").limit(cap).values_list("id", flat=True)
+    ids = [str(row) for row in rows]
+    return MatchingEvents(ids, max(total, len(ids)))
+
+
+def _received_by(query: QuerySet[Event], moment: datetime) -> QuerySet[Event]:
+    # "< the microsecond after", never "<=": see the module docstring on SQLite timestamps.
+    return query.filter(received_at__lt=moment + _MICROSECOND)
