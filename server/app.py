@@ -14,13 +14,18 @@ from litestar.plugins.htmx import HTMXPlugin
 from server.pipeline import running_pipeline
 from server.settings import Settings
 from server.store.db import open_database
+from server.web.builder import BuilderController
+from server.web.credentials import CredentialController
 from server.web.deliveries import DeliveryController
+from server.web.endpoint_settings import EndpointSettingsController
 from server.web.endpoints import EndpointController
 from server.web.events import EventController
 from server.web.health import health
 from server.web.listener import receive_hook
 from server.web.mappings import MappingController
 from server.web.pages import not_found, static_files, template_config
+from server.web.replays import ReplayController, stop_replays
+from server.web.samples import SampleController
 from server.web.security import SecurityHeaders, csrf_config
 
 
@@ -39,6 +44,7 @@ def create_app(settings: Settings) -> Litestar:
             # garbage collector's generations so each collection only scans request garbage.
             gc.freeze()
             yield
+            await stop_replays(app.state)
 
     logging.getLogger("server").setLevel(settings.log_level)
     return Litestar(
@@ -46,9 +52,14 @@ def create_app(settings: Settings) -> Litestar:
             receive_hook,
             health,
             EndpointController,
+            BuilderController,
+            EndpointSettingsController,
             DeliveryController,
             EventController,
             MappingController,
+            CredentialController,
+            ReplayController,
+            SampleController,
             static_files(),
         ],
         lifespan=[lifespan],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
@@ -113,12 +114,18 @@ class EndpointCache:
 
 async def set_enabled(key: str, enabled: bool) -> bool:
     """Switch an endpoint on or off (in its document too, so exports carry it); found or not."""
+    return await change_endpoint_settings(key, enabled=enabled)
+
+
+async def change_endpoint_settings(key: str, **changes: Any) -> bool:
+    """Change settings of its ``endpoint:`` section (methods, response…); found or not."""
     row = await queries.endpoint_by_key(key)
     if row is None:
         return False
     document = msgspec.convert(row.document, MappingDocument)
-    switched = msgspec.structs.replace(
-        document, endpoint=msgspec.structs.replace(document.endpoint, enabled=enabled)
+    changed = msgspec.structs.replace(
+        document, endpoint=msgspec.structs.replace(document.endpoint, **changes)
     )
-    await queries.save_endpoint(key, row.name, msgspec.to_builtins(switched), enabled)
+    enabled = changed.endpoint.enabled
+    await queries.save_endpoint(key, row.name, msgspec.to_builtins(changed), enabled)
     return True

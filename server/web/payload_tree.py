@@ -8,6 +8,7 @@ with ``name`` and ``value``); a payload of another shape shows whole under "Ever
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,15 +18,22 @@ from server.mapping.apply import custom_fields_by_name
 # Sections of the body shown on their own, before everything else.
 CONTACT_KEY = "contact"
 FIELDS_KEY = "fields"
+# A name a path can write as ``.name``; any other is written ``['name']``.
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """One line of the tree: a label and either a value (a leaf) or children."""
+    """One line of the tree: a label and either a value (a leaf) or children.
+
+    ``path`` is the JSONPath that reads this value, which the mapping builder writes when
+    the line is picked.
+    """
 
     label: str
     value: str | None = None
     children: list[Node] = field(default_factory=list)
+    path: str = ""
 
     @property
     def is_leaf(self) -> bool:
@@ -47,15 +55,17 @@ def payload_sections(payload: Mapping[str, Any]) -> list[Section]:
     sections = []
     contact = body.get(CONTACT_KEY)
     if isinstance(contact, Mapping) and contact:
-        sections.append(Section("Contact", nodes_of(contact)))
+        sections.append(Section("Contact", nodes_of(contact, "$.body.contact")))
     custom = custom_fields_by_name(body)
     if custom:
-        sections.append(Section("Custom fields", nodes_of(custom)))
+        # Custom fields are read by their name as the platform shows it: always in brackets.
+        nodes = [node(name, value, f"$.field{quoted_step(name)}") for name, value in custom.items()]
+        sections.append(Section("Custom fields", nodes))
     rest = {key: value for key, value in body.items() if not _shown_above(key, body, custom)}
     if rest:
-        sections.append(Section("Everything else", nodes_of(rest)))
+        sections.append(Section("Everything else", nodes_of(rest, "$.body")))
     if query:
-        sections.append(Section("In the URL's query string", nodes_of(query)))
+        sections.append(Section("In the URL's query string", nodes_of(query, "$.query")))
     return sections
 
 
@@ -65,16 +75,30 @@ def _shown_above(key: str, body: Mapping[str, Any], custom: Mapping[str, Any]) -
     return key == FIELDS_KEY and bool(custom)
 
 
-def nodes_of(value: Mapping[str, Any] | list[Any]) -> list[Node]:
+def nodes_of(value: Mapping[str, Any] | list[Any], path: str = "$") -> list[Node]:
     """One node per entry of a mapping (by key) or list (numbered from 1, as people count)."""
-    items = value.items() if isinstance(value, Mapping) else enumerate(value, start=1)
-    return [node(str(label), item) for label, item in items]
+    if isinstance(value, Mapping):
+        return [node(str(key), item, path + path_step(str(key))) for key, item in value.items()]
+    return [
+        node(str(number), item, f"{path}[{number - 1}]") for number, item in enumerate(value, 1)
+    ]
 
 
-def node(label: str, value: Any) -> Node:
+def node(label: str, value: Any, path: str = "") -> Node:
     if isinstance(value, Mapping | list) and value:
-        return Node(label, children=nodes_of(value))
-    return Node(label, value=leaf_text(value))
+        return Node(label, children=nodes_of(value, path), path=path)
+    return Node(label, value=leaf_text(value), path=path)
+
+
+def path_step(name: str) -> str:
+    """``.name`` when the name allows it, else ``['name']`` (quotes and backslashes escaped)."""
+    return f".{name}" if _PLAIN_NAME.fullmatch(name) else quoted_step(name)
+
+
+def quoted_step(name: str) -> str:
+    """``['name']``, with quotes and backslashes escaped."""
+    escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+    return f"['{escaped}']"
 
 
 def leaf_text(value: Any) -> str:
