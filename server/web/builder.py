@@ -28,7 +28,7 @@ from server.mapping.paths import MISSING, compile_path
 from server.mapping.preview import Preview, placeholder_keys, preview_action
 from server.mapping.spec import Action, CredentialDecl, MappingDocument
 from server.mapping.transforms import available_transforms
-from server.pipeline import Outcome, Pipeline
+from server.pipeline import Outcome
 from server.samples import Sample, current_sample
 from server.store import queries
 from server.store.models import Endpoint
@@ -45,6 +45,7 @@ from server.web.action_form import (
 from server.web.credential_forms import TYPE_CHOICES, name_problem
 from server.web.events import pretty_json, readable_body
 from server.web.form_changes import apply_change
+from server.web.lookups import endpoint_or_404, pipeline_of
 from server.web.pages import VARY, page_or_partial
 from server.web.payload_tree import (
     Node,
@@ -163,7 +164,7 @@ class BuilderController(Controller):
         if draft is None:
             return await _editor_page(request, editing, form, status_code=422)
         await import_documents([draft])
-        _pipeline(request).endpoints.forget()
+        pipeline_of(request).endpoints.forget()
         return _back_to_endpoint(request, key, "saved")
 
     @post("/{slot:str}/move", name="builder:move", status_code=303)
@@ -191,11 +192,6 @@ class BuilderController(Controller):
         return await _store_actions(request, editing, actions, "deleted", "delete_refused")
 
 
-def _pipeline(request: HTMXRequest) -> Pipeline:
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
-
-
 async def _form_data(request: HTMXRequest) -> dict[str, str]:
     submitted = await request.form()
     return {name: str(value) for name, value in submitted.items()}
@@ -209,9 +205,7 @@ async def _existing(key: str, slot: str) -> Editing:
 
 
 async def _editing(key: str, slot: str) -> Editing:
-    endpoint = await queries.endpoint_by_key(key)
-    if endpoint is None:
-        raise NotFoundException(f"No endpoint has the key {key!r}.")
+    endpoint = await endpoint_or_404(key)
     document = msgspec.convert(endpoint.document, MappingDocument)
     if slot == NEW:
         index, is_new = len(document.actions), True
@@ -261,7 +255,7 @@ async def _store_actions(
     if check_document(document):
         return _redirect(request, editing.endpoint.key, refused)
     await import_documents([document])
-    _pipeline(request).endpoints.forget()
+    pipeline_of(request).endpoints.forget()
     return _redirect(request, editing.endpoint.key, done)
 
 
@@ -360,7 +354,7 @@ async def _test_context(request: HTMXRequest, editing: Editing, form: ActionForm
         compiled = compile_document(tried)
     except MappingErrors as errors:
         return {**context, "problem": str(errors)}
-    outcome = await _pipeline(request).deliver(compiled, editing.sample.payload)
+    outcome = await pipeline_of(request).deliver(compiled, editing.sample.payload)
     return {
         **context,
         "outcome": outcome,

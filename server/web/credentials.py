@@ -23,7 +23,6 @@ from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 
 from server.mapping.credentials import SECRET_FIELDS, missing_secret_fields
-from server.pipeline import Pipeline
 from server.store import queries
 from server.store.models import Credential
 from server.web.credential_forms import (
@@ -41,6 +40,7 @@ from server.web.credential_forms import (
     submitted_secret,
     type_label,
 )
+from server.web.lookups import pipeline_of
 from server.web.pages import page_or_partial
 
 # Path segments the pages use themselves, or that browsers fold away: names equal to one
@@ -270,14 +270,9 @@ async def _check_new(form: CredentialForm, secret: dict[str, str]) -> None:
     check_secret(form, secret)
 
 
-def _pipeline(request: HTMXRequest) -> Pipeline:
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
-
-
 def _saved(request: HTMXRequest, route: str, name: str, change: str) -> Response[Any]:
     """Go to ``route`` (this process's cache forgets the old secret); it will say ``change``."""
-    pipeline = _pipeline(request)
+    pipeline = pipeline_of(request)
     pipeline.endpoints.forget()
     target = (
         credential_url(request, route, name)

@@ -11,7 +11,6 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Controller, get
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
@@ -19,6 +18,7 @@ from litestar.response import Template
 from server.store import queries
 from server.store.deliveries import PERIODS, STATUSES, DeliveryFilter, DeliveryPage, delivery_page
 from server.store.models import Endpoint
+from server.web.lookups import endpoint_or_404
 from server.web.pages import page_or_partial
 
 # What each status is called on screen (the colour only repeats it).
@@ -74,9 +74,7 @@ class DeliveryController(Controller):
         before: BackCursor = None,
     ) -> Template:
         """One endpoint's events, newest first."""
-        endpoint = await queries.endpoint_by_key(key)
-        if endpoint is None:
-            raise NotFoundException(f"No endpoint has the key {key!r}.")
+        endpoint = await endpoint_or_404(key)
         chosen = _filter(endpoint, status, period, q)
         url = request.app.route_reverse("deliveries:endpoint", key=endpoint.key)
         return await _log(request, url, endpoint, chosen, after, before)

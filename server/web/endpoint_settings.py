@@ -9,7 +9,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
 from server.endpoints import change_endpoint_settings
-from server.pipeline import Pipeline
+from server.web.lookups import pipeline_of
 
 LISTENER_METHODS = ("POST", "GET")
 RESPONSE_MODES = ("sync", "async")
@@ -31,6 +31,6 @@ class EndpointSettingsController(Controller):
             return Redirect(f"{target}?done=settings_refused", status_code=303)
         if not await change_endpoint_settings(key, methods=methods, response=response):
             raise NotFoundException(f"No endpoint has the key {key!r}.")
-        pipeline: Pipeline = request.app.state.pipeline
+        pipeline = pipeline_of(request)
         pipeline.endpoints.forget()
         return Redirect(f"{target}?done=settings", status_code=303)

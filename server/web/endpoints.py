@@ -14,8 +14,8 @@ from litestar.response import Redirect, Template
 from server.endpoints import set_enabled
 from server.imports import import_documents
 from server.mapping.spec import RESERVED_KEYS, endpoint_key
-from server.pipeline import Pipeline
 from server.store import queries, stats
+from server.web.lookups import endpoint_or_404, pipeline_of
 from server.web.pages import VARY, page_or_partial
 from server.web.presets import Preset, available_presets, named_document
 from server.web.samples import sample_area_context
@@ -39,7 +39,7 @@ class EndpointController(Controller):
     @get("/", name="endpoints:list")
     async def list_endpoints(self, request: HTMXRequest) -> Template:
         """Every endpoint with its URL, state, last event and today's outcomes."""
-        pipeline = _pipeline(request)
+        pipeline = pipeline_of(request)
         endpoints = await queries.list_endpoints()
         activity = await stats.activity_by_endpoint(stats.start_of_today())
         rows = [
@@ -72,7 +72,7 @@ class EndpointController(Controller):
         if form.errors:
             return _form(request, form, status_code=422)
         [result] = await import_documents([named_document(form.name, presets.get(form.preset))])
-        _pipeline(request).endpoints.forget()
+        pipeline_of(request).endpoints.forget()
         target = request.app.route_reverse("endpoints:show", key=result.key)
         if request.htmx:
             return ClientRedirect(redirect_to=target)
@@ -90,7 +90,7 @@ class EndpointController(Controller):
         form = await request.form()
         if not await set_enabled(key, form.get("enabled") == "on"):
             raise NotFoundException(f"No endpoint has the key {key!r}.")
-        _pipeline(request).endpoints.forget()
+        pipeline_of(request).endpoints.forget()
         return Redirect(request.app.route_reverse("endpoints:show", key=key), status_code=303)
 
     @get("/endpoints/{key:str}/sample", name="endpoints:sample")
@@ -98,11 +98,6 @@ class EndpointController(Controller):
         """The sample area, polled by the waiting page until a sample arrives."""
         context = await _endpoint_context(request, key)
         return page_or_partial(request, "endpoints/show.html", "endpoints/_sample.html", context)
-
-
-def _pipeline(request: HTMXRequest) -> Pipeline:
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
 
 
 def _form(request: HTMXRequest, form: NewEndpointForm, status_code: int = 200) -> Template:
@@ -139,10 +134,8 @@ async def _name_clash(name: str) -> str | None:
 
 
 async def _endpoint_context(request: HTMXRequest, key: str) -> dict[str, Any]:
-    endpoint = await queries.endpoint_by_key(key)
-    if endpoint is None:
-        raise NotFoundException(f"No endpoint has the key {key!r}.")
+    endpoint = await endpoint_or_404(key)
     return {
-        "listener_url": _pipeline(request).settings.listener_url(endpoint.token),
+        "listener_url": pipeline_of(request).settings.listener_url(endpoint.token),
         **await sample_area_context(request, endpoint),
     }

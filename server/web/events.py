@@ -17,10 +17,11 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
-from server.pipeline import Pipeline, ReplayError
+from server.pipeline import ReplayError
 from server.store import queries
 from server.store.models import Attempt, Endpoint, Event
 from server.web.deliveries import STATUS_LABELS
+from server.web.lookups import pipeline_of
 from server.web.pages import VARY
 from server.web.payload_tree import payload_sections
 
@@ -77,7 +78,7 @@ class EventController(Controller):
     @post("/events/{event_id:str}/replay", name="events:replay", status_code=200)
     async def replay_event(self, request: HTMXRequest, event_id: FromPath[str]) -> Template:
         """Send the event again with its endpoint's current mapping, then show it."""
-        pipeline: Pipeline = request.app.state.pipeline
+        pipeline = pipeline_of(request)
         try:
             outcome = await pipeline.replay(event_id)
         except ReplayError as error:

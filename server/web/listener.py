@@ -11,7 +11,8 @@ from litestar.exceptions import InternalServerException
 from litestar.params import FromPath
 
 from server.mapping.errors import PayloadError
-from server.pipeline import EVENT_HEADER, Answer, Inbound, Pipeline
+from server.pipeline import EVENT_HEADER, Answer, Inbound
+from server.web.lookups import pipeline_of
 from server.web.responses import json_response
 
 LISTENER_METHODS: list[HttpMethod] = [
@@ -36,7 +37,7 @@ class ClientGone(Exception):
 )
 async def receive_hook(request: Request[Any, Any, State], token: FromPath[str]) -> Response[bytes]:
     """Receive one event and answer with the keys read from the targets' responses."""
-    pipeline: Pipeline = request.app.state.pipeline
+    pipeline = pipeline_of(request)
     try:
         body = await read_body(request, pipeline.settings.limits.max_body_bytes)
     except PayloadError as error:

@@ -28,9 +28,9 @@ from server.mapping.files import (
     load_documents,
 )
 from server.mapping.spec import MappingDocument
-from server.pipeline import Pipeline
 from server.store import queries
 from server.web.import_plan import plan_import
+from server.web.lookups import pipeline_of
 from server.web.pages import VARY, page_or_partial
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -144,7 +144,7 @@ class MappingController(Controller):
         if issues:
             return await _import_page(request, _issues(form, issues), status_code=422)
         results = await import_documents(documents)
-        pipeline = _pipeline(request)
+        pipeline = pipeline_of(request)
         pipeline.endpoints.forget()
         applied = [
             AppliedEndpoint(result, pipeline.settings.listener_url(result.token))
@@ -157,11 +157,6 @@ class MappingController(Controller):
             flash=f"Imported {_endpoints(len(results))}.",
         )
         return await _import_page(request, context)
-
-
-def _pipeline(request: Request[Any, Any, Any]) -> Pipeline:
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
 
 
 def _download(documents: list[MappingDocument], filename: str) -> Response[bytes]:

@@ -21,7 +21,6 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from server.pipeline import Pipeline
 from server.replays import ReplayAlreadyRunning, ReplayJob, ReplayJobs
 from server.store import queries
 from server.store.deliveries import (
@@ -34,6 +33,7 @@ from server.store.deliveries import (
 )
 from server.store.models import Endpoint
 from server.web.deliveries import DEFAULT_PERIOD, Period, Search, Status, filtered_url
+from server.web.lookups import endpoint_or_404, pipeline_of
 from server.web.pages import page_or_partial
 
 PAGE = "deliveries/_replay_page.html"
@@ -81,7 +81,7 @@ class ReplayController(Controller):
         q: Search = "",
     ) -> Template:
         """The question, with the number of one endpoint's events the filter matches."""
-        endpoint = await _endpoint(key)
+        endpoint = await endpoint_or_404(key)
         return await _confirmation(request, endpoint, _scope(endpoint, status, period, q))
 
     @post("/replays", name="replays:start", status_code=200)  # plain forms get a 303
@@ -95,7 +95,7 @@ class ReplayController(Controller):
             return await _confirmation(request, endpoint, scope, as_of)
         label = events_phrase(scope, endpoint)
         try:
-            job = _jobs(request.app.state).start(_pipeline(request), scope, label, matching)
+            job = _jobs(request.app.state).start(pipeline_of(request), scope, label, matching)
         except ReplayAlreadyRunning:
             return await _confirmation(request, endpoint, scope, as_of)
         if not request.htmx:
@@ -159,22 +159,10 @@ def _job(request: HTMXRequest, job_id: str) -> ReplayJob:
     return job
 
 
-def _pipeline(request: HTMXRequest) -> Pipeline:
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
-
-
-async def _endpoint(key: str) -> Endpoint:
-    endpoint = await queries.endpoint_by_key(key)
-    if endpoint is None:
-        raise NotFoundException(f"No endpoint has the key {key!r}.")
-    return endpoint
-
-
 async def _submitted_filter(form: FormMultiDict) -> tuple[Endpoint | None, DeliveryFilter]:
     """The endpoint (an unknown key is a 404) and the filter a confirmation form carries."""
     key = str(form.get("endpoint", ""))
-    endpoint = await _endpoint(key) if key else None
+    endpoint = await endpoint_or_404(key) if key else None
     status, period = str(form.get("status", "")), str(form.get("period", DEFAULT_PERIOD))
     search = str(form.get("q", ""))[:SEARCH_MAX_LENGTH]
     return endpoint, _scope(endpoint, status, period, search)

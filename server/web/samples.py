@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Controller, Request, Response, post
-from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
@@ -22,10 +21,10 @@ from litestar.response import Redirect, Template
 
 from server import samples
 from server.mapping.payload import FORM, JSON
-from server.pipeline import Pipeline
 from server.samples import Method, SampleError
 from server.store import queries
 from server.store.models import Endpoint
+from server.web.lookups import endpoint_or_404, pipeline_of
 from server.web.pages import VARY, page_or_partial
 from server.web.payload_tree import payload_sections
 
@@ -86,7 +85,7 @@ class SampleController(Controller):
     )
     async def paste_sample(self, request: HTMXRequest, key: FromPath[str]) -> Template | Redirect:
         """Normalise the pasted body as the listener would and pin it; nothing is delivered."""
-        endpoint = await _endpoint(key)
+        endpoint = await endpoint_or_404(key)
         form = await _paste_form(request)
         if not form.errors:
             try:
@@ -95,7 +94,7 @@ class SampleController(Controller):
                     method="GET" if form.method == "GET" else "POST",
                     content_type=CONTENT_TYPES[form.content_type],
                     text=form.text,
-                    limits=_pipeline(request).settings.limits,
+                    limits=pipeline_of(request).settings.limits,
                 )
             except SampleError as error:
                 form.errors["text"] = str(error)
@@ -107,7 +106,7 @@ class SampleController(Controller):
     @post("/endpoints/{key:str}/sample/event", name="samples:pin", status_code=200)
     async def pin_event(self, request: HTMXRequest, key: FromPath[str]) -> Template | Redirect:
         """Pin a copy of one of the endpoint's recent events as its sample."""
-        endpoint = await _endpoint(key)
+        endpoint = await endpoint_or_404(key)
         submitted = await request.form()
         try:
             await samples.pin_event(endpoint, str(submitted.get("event_id", "")))
@@ -119,7 +118,7 @@ class SampleController(Controller):
     @post("/endpoints/{key:str}/sample/unpin", name="samples:unpin", status_code=200)
     async def unpin_sample(self, request: HTMXRequest, key: FromPath[str]) -> Template | Redirect:
         """Forget the pinned sample: the latest event is the sample again."""
-        endpoint = await _endpoint(key)
+        endpoint = await endpoint_or_404(key)
         await samples.unpin(endpoint)
         has_events = bool(await queries.recent_events(str(endpoint.id), limit=1))
         flash = UNPINNED_TO_LATEST if has_events else UNPINNED_TO_WAITING
@@ -167,18 +166,6 @@ async def sample_area_context(
     }
 
 
-def _pipeline(request: HTMXRequest) -> Pipeline:
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
-
-
-async def _endpoint(key: str) -> Endpoint:
-    endpoint = await queries.endpoint_by_key(key)
-    if endpoint is None:
-        raise NotFoundException(f"No endpoint has the key {key!r}.")
-    return endpoint
-
-
 async def _paste_form(request: HTMXRequest) -> PasteForm:
     """The submitted paste, with an error for a choice the form does not offer."""
     submitted = await request.form()
@@ -206,7 +193,7 @@ def _prefilled(endpoint: Endpoint) -> PasteForm:
 
 def _area(request: HTMXRequest, context: dict[str, Any], status_code: int = 200) -> Template:
     """The sample area for htmx, the whole endpoint page otherwise."""
-    pipeline = _pipeline(request)
+    pipeline = pipeline_of(request)
     context["listener_url"] = pipeline.settings.listener_url(context["endpoint"].token)
     return page_or_partial(
         request, "endpoints/show.html", "endpoints/_sample.html", context, status_code
