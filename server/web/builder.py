@@ -43,7 +43,7 @@ from server.web.action_form import (
     read_form,
 )
 from server.web.credential_forms import TYPE_CHOICES, name_problem
-from server.web.events import pretty_json, readable_body
+from server.web.events import OUTCOME_LABELS, pretty_json, readable_body
 from server.web.form_changes import apply_change
 from server.web.lookups import endpoint_or_404, pipeline_of
 from server.web.pages import VARY, page_or_partial
@@ -359,6 +359,7 @@ async def _test_context(request: HTMXRequest, editing: Editing, form: ActionForm
         **context,
         "outcome": outcome,
         "answer_json": pretty_json(outcome.answer_body),
+        "outcome_labels": OUTCOME_LABELS,
         "response_tree": _response_tree(outcome, editing),
     }
 

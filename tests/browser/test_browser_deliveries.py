@@ -44,7 +44,6 @@ def test_a_delivered_contact_is_found_in_the_log_and_opens_with_its_answer(
     expect(page.get_by_role("heading", name="Answer to the platform")).to_be_visible()
     expect(page.get_by_role("heading", name="Raw body")).to_be_visible()
     expect(page.get_by_text("Acme Widgets & Co.", exact=True)).to_be_visible()
-    screenshot(page, "event.png")
 
     page.get_by_role("link", name="Deliveries of Vbout contacts").click()
     expect(page).to_have_url(f"{server}/endpoints/vbout-contacts/deliveries")
