@@ -53,9 +53,11 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.logs import configure_logging
 
     settings = _settings()
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
+    configure_logging(settings)
     click.echo(f"Switchboard on http://{settings.host}:{settings.port}")
     click.echo(f"Database: {_display_url(settings.effective_database_url)}")
     uvicorn.run(
@@ -63,7 +65,8 @@ def serve(host: str | None, port: int | None) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        access_log=False,
+        log_config=None,  # uvicorn's lines go through configure_logging's handler too
+        access_log=settings.access_log,
         loop="uvloop",
         http="httptools",
         lifespan="on",

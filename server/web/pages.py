@@ -63,7 +63,7 @@ def page_or_partial(
 
 
 # Paths machines call: a 404 there stays Litestar's JSON, never an HTML page.
-_MACHINE_PATHS = ("/hooks/", "/hooks", "/healthz", "/static/")
+_MACHINE_PATHS = ("/hooks/", "/hooks", "/healthz", "/readyz", "/metrics", "/static/")
 
 
 def not_found(request: Request[Any, Any, Any], error: NotFoundException) -> Response[Any]:

@@ -37,7 +37,7 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
 }
 # Paths that machines, not browsers, post to: no CSRF token can be asked of them.
-CSRF_EXEMPT = ["^/hooks/", "^/healthz$"]
+CSRF_EXEMPT = ["^/hooks/", "^/healthz$", "^/readyz$", "^/metrics$"]
 CSRF_SECRET_FILE = "csrf-secret"
 
 
