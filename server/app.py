@@ -11,7 +11,9 @@ from litestar import Litestar
 from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
 
+from server.logs import litestar_logging_config
 from server.pipeline import running_pipeline
+from server.retention import running_retention
 from server.settings import Settings
 from server.store.db import open_database
 from server.web.builder import BuilderController
@@ -20,13 +22,14 @@ from server.web.deliveries import DeliveryController
 from server.web.endpoint_settings import EndpointSettingsController
 from server.web.endpoints import EndpointController
 from server.web.events import EventController
-from server.web.health import health
+from server.web.health import health, metrics_text, readiness
 from server.web.listener import receive_hook
 from server.web.mappings import MappingController
 from server.web.pages import not_found, static_files, template_config
 from server.web.replays import ReplayController, stop_replays
 from server.web.samples import SampleController
 from server.web.security import SecurityHeaders, csrf_config
+from server.worker import running_worker
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -37,7 +40,9 @@ def create_app(settings: Settings) -> Litestar:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         async with (
             open_database(settings.effective_database_url),
+            running_retention(settings),
             running_pipeline(settings) as pipeline,
+            running_worker(pipeline),
         ):
             app.state.pipeline = pipeline
             # Everything made at start-up lives as long as the process: keep it out of the
@@ -51,6 +56,8 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             receive_hook,
             health,
+            readiness,
+            metrics_text,
             EndpointController,
             BuilderController,
             EndpointSettingsController,
@@ -69,4 +76,5 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[SecurityHeaders()],
         exception_handlers={NotFoundException: not_found},
         openapi_config=None,
+        logging_config=litestar_logging_config(),
     )

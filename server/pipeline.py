@@ -6,20 +6,27 @@ The listener, replays and (later) background workers all run this same journey.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
+import os
+import socket
 import time
-from collections.abc import AsyncIterator, Mapping
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 
+from server import metrics
 from server.delivery.client import ClientSettings, create_client_session
+from server.delivery.retries import next_delay, retry_after, worth_retrying
 from server.delivery.send import DeliveryResult, send
 from server.endpoints import EndpointCache, LiveEndpoint
+from server.logs import log_context
 from server.mapping.apply import ResponseError, build_request, event_context, extract_keys
 from server.mapping.compile import CompiledAction, CompiledEndpoint
 from server.mapping.credentials import apply_credential
@@ -29,6 +36,7 @@ from server.mapping.payload import Payload, normalise
 from server.settings import Settings
 from server.store import queries
 from server.store.errors import StoreError
+from server.store.queue import extend_lease
 from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent
 
 log = logging.getLogger(__name__)
@@ -74,6 +82,9 @@ class Outcome:
     answer_status: int
     answer_body: dict[str, Any]
     attempts: list[NewAttempt]
+    # A failure that may succeed later (no answer, 429, 5xx), and the wait the target asked for.
+    retryable: bool = False
+    retry_after: float | None = None
 
 
 class Pipeline:
@@ -90,7 +101,9 @@ class Pipeline:
         self.writer = writer
         self.session = session
         self.endpoints = endpoints
-        self._background: set[asyncio.Task[Outcome]] = set()
+        # Who holds the leases this process takes on queued events.
+        self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._background: set[asyncio.Task[Any]] = set()
 
     async def receive(self, inbound: Inbound) -> Answer:
         """Handle one listener request from start to answer."""
@@ -128,38 +141,132 @@ class Pipeline:
     async def _store_and_deliver(
         self, live: LiveEndpoint, inbound: Inbound, payload: Payload
     ) -> Answer:
-        event = new_event(live, inbound, payload)
+        event = new_event(live, inbound, payload, self.owner)
         stored = await self.writer.record_event(event)
+        metrics.event_received(live.compiled.key)
         if stored.prior is not None and stored.prior.payload_hash == event.payload_hash:
+            metrics.delivery_finished(live.compiled.key, "duplicate")
             return await self._answer_retry(stored.id, stored.prior)
         flags = ["transactionid_reused"] if stored.prior is not None else []
-        if live.compiled.document.endpoint.response == "async":
-            task = asyncio.create_task(
-                self._deliver_and_record(stored.id, live.compiled, event, flags)
+        task = asyncio.create_task(
+            self._deliver_and_record(stored.id, live.compiled, event.payload, 0, flags)
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        settings = live.compiled.document.endpoint
+        if settings.response == "sync":
+            done, _ = await asyncio.wait({task}, timeout=settings.deadline)
+            if done:
+                outcome = task.result()
+                return Answer(outcome.answer_status, outcome.answer_body, stored.id)
+            detail = (
+                f"The target did not answer within {settings.deadline:g} s; the delivery goes "
+                "on in the background (see the event in Deliveries)."
             )
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-            return Answer(202, {"status": "accepted", "event": stored.id}, stored.id)
-        outcome = await self._deliver_and_record(stored.id, live.compiled, event, flags)
-        return Answer(outcome.answer_status, outcome.answer_body, stored.id)
+            return Answer(
+                202, {"status": "accepted", "event": stored.id, "detail": detail}, stored.id
+            )
+        return Answer(202, {"status": "accepted", "event": stored.id}, stored.id)
 
     async def _deliver_and_record(
-        self, event_id: str, endpoint: CompiledEndpoint, event: NewEvent, flags: list[str]
+        self,
+        event_id: str,
+        endpoint: CompiledEndpoint,
+        payload: Mapping[str, Any],
+        tries_before: int,
+        flags: list[str] | None = None,
+        round_no: int = 1,
     ) -> Outcome:
-        outcome = await self.deliver(endpoint, event.payload)
-        await self.writer.record_outcome(
-            event_id,
-            status=outcome.status,
-            answer_status=outcome.answer_status,
-            answer_body=outcome.answer_body,
-            attempts=outcome.attempts,
-            flags=flags or None,
-        )
+        """Deliver, then store the outcome: final, or ``pending`` with the next try's time."""
+        with log_context(event_id=event_id, endpoint=endpoint.key):
+            outcome = await self.deliver(endpoint, payload)
+            if round_no != 1:
+                outcome.attempts = [replace(a, attempt_no=round_no) for a in outcome.attempts]
+            retry_at = _retry_at(endpoint, outcome, tries_before, self.settings.retry_schedule)
+            if retry_at is not None:
+                outcome.answer_body = {**outcome.answer_body, "retry_at": retry_at.isoformat()}
+                log.info("delivery failed; next try at %s", retry_at.isoformat())
+            record = functools.partial(
+                self.writer.record_outcome,
+                event_id,
+                status="pending" if retry_at is not None else outcome.status,
+                answer_status=outcome.answer_status,
+                answer_body=outcome.answer_body,
+                attempts=outcome.attempts,
+                flags=flags or None,
+                retry_at=retry_at,
+            )
+            try:
+                await record()
+            except StoreError as error:
+                # Delivered (or tried), but the database went away before the outcome was
+                # written: the platform still gets the answer, and the outcome is written as
+                # soon as the database is back, before the event's lease runs out.
+                log.warning("the outcome could not be stored yet (%s); retrying", error)
+                self._in_background(self._record_later(record, lease_seconds(endpoint)))
+        _count(endpoint, outcome, "retry_scheduled" if retry_at is not None else outcome.status)
         return outcome
+
+    async def _record_later(
+        self, record: Callable[[], Awaitable[None]], within_seconds: float
+    ) -> None:
+        deadline = time.monotonic() + within_seconds
+        pause = 0.5
+        while True:
+            await asyncio.sleep(pause)
+            try:
+                await record()
+                return
+            except StoreError as error:
+                if time.monotonic() + pause > deadline:
+                    log.error("the outcome was not stored (%s): the event will be retried", error)
+                    return
+                pause = min(pause * 2, 10.0)
+
+    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def deliver_queued(self, event_id: str) -> Outcome | None:
+        """Deliver an event this process leased from the queue (a retry, or a recovery)."""
+        found = await queries.event_with_attempts(event_id)
+        if found is None:
+            return None
+        event, earlier = found
+        if event.status not in ("received", "pending") or event.lease_owner != self.owner:
+            return None
+        live = await self.endpoints.by_endpoint_id(str(event.endpoint_id))
+        if live is None or not live.enabled:
+            reason = "The event's endpoint is deleted or switched off: it was not delivered."
+            await self.writer.record_outcome(
+                event_id,
+                status="failed",
+                answer_status=404,
+                answer_body={"error": "unknown_endpoint", "detail": reason},
+                attempts=[],
+                delivered_once_more=False,
+            )
+            return None
+        await extend_lease(event_id, self.owner, lease_seconds(live.compiled))
+        round_no = max((attempt.attempt_no for attempt in earlier), default=0) + 1
+        return await self._deliver_and_record(
+            event_id, live.compiled, event.payload, event.tries, round_no=round_no
+        )
 
     async def _answer_retry(self, event_id: str, prior: PriorEvent) -> Answer:
         """A repeat of an event already received: answer with its stored result, send nothing."""
-        if prior.answer_status is None:
+        if prior.status == "pending":
+            status, body = (
+                202,
+                {
+                    "status": "accepted",
+                    "event": prior.id,
+                    "detail": "This event is already queued to be delivered again; nothing more "
+                    "is needed.",
+                },
+            )
+        elif prior.answer_status is None:
             status, body = (
                 409,
                 {
@@ -176,6 +283,7 @@ class Pipeline:
             answer_body=body,
             attempts=[],
             duplicate_of=prior.id,
+            delivered_once_more=False,
         )
         return Answer(status, body, event_id, {DUPLICATE_HEADER: prior.id})
 
@@ -202,6 +310,7 @@ class Pipeline:
             answer_body=outcome.answer_body,
             attempts=outcome.attempts,
         )
+        _count(live.compiled, outcome, outcome.status)
         return outcome
 
     async def drain(self) -> None:
@@ -221,7 +330,7 @@ class Pipeline:
             attempt, read, failure = await self._run_action(action, context)
             attempts.append(attempt)
             if failure is not None:
-                return Outcome("failed", failure.status, failure.body, attempts)
+                return _failed(failure, attempts)
             keys.update(read)
         return Outcome("delivered", 200, dict(keys), attempts)
 
@@ -252,8 +361,10 @@ class Pipeline:
         return attempt.finished("success"), read, None
 
 
-def new_event(live: LiveEndpoint, inbound: Inbound, payload: Payload) -> NewEvent:
-    """The row that records an inbound request, before anything is done with it."""
+def new_event(
+    live: LiveEndpoint, inbound: Inbound, payload: Payload, owner: str | None = None
+) -> NewEvent:
+    """The row that records an inbound request, leased by ``owner`` who delivers it next."""
     document = payload.as_json()
     context = event_context(document, {})
     transactionid = payload.body.get("transactionid")
@@ -274,7 +385,46 @@ def new_event(live: LiveEndpoint, inbound: Inbound, payload: Payload) -> NewEven
         dedupe_key=dedupe_key,
         payload_hash=_payload_hash(inbound),
         flags=["sniffed_json"] if payload.sniffed_json else [],
+        lease_owner=owner,
+        lease_seconds=lease_seconds(live.compiled),
     )
+
+
+# Time beyond an endpoint's own timeouts that a lease lasts (writing the outcome, a busy loop).
+LEASE_MARGIN_SECONDS = 60.0
+
+
+def lease_seconds(endpoint: CompiledEndpoint) -> float:
+    """How long a process holds an event it delivers: every action timing out, plus a margin."""
+    return sum(action.timeout for action in endpoint.actions) + LEASE_MARGIN_SECONDS
+
+
+def _retry_at(
+    endpoint: CompiledEndpoint, outcome: Outcome, tries_before: int, default: Sequence[float]
+) -> datetime | None:
+    """When to try a failed delivery again; None when it succeeded, cannot, or tried enough."""
+    if outcome.status != "failed" or not outcome.retryable:
+        return None
+    schedule = endpoint.document.endpoint.retries
+    delay = next_delay(default if schedule is None else schedule, tries_before, outcome.retry_after)
+    return None if delay is None else datetime.now(UTC) + timedelta(seconds=delay)
+
+
+def _count(endpoint: CompiledEndpoint, outcome: Outcome, result: str) -> None:
+    """Count one finished delivery and its attempts for /metrics."""
+    for attempt in outcome.attempts:
+        metrics.attempt_finished(endpoint.key, attempt.outcome, attempt.duration_ms / 1000)
+    metrics.delivery_finished(endpoint.key, result)
+
+
+def _failed(failure: Answer, attempts: list[NewAttempt]) -> Outcome:
+    """The outcome of a failed action; worth retrying when the target gave no usable answer."""
+    status = failure.body.get("target_status")
+    unanswered = failure.body.get("error") == "target_unreachable"
+    retryable = unanswered or (isinstance(status, int) and worth_retrying(status))
+    headers = attempts[-1].response_headers if attempts else {}
+    wait = retry_after(headers) if retryable else None
+    return Outcome("failed", failure.status, failure.body, attempts, retryable, wait)
 
 
 def _payload_hash(inbound: Inbound) -> str:

@@ -122,6 +122,11 @@ class EndpointSettings(_Base):
     dedupe: Expression = "$.body.transactionid"
     # Rewrite "." and " " in top-level names to "_" as PHP does (for ported PHP listeners).
     php_names: bool = False
+    # Seconds before each retry of a delivery that failed in a way worth retrying (no answer,
+    # 429, 5xx); absent: the default schedule; []: never retry.
+    retries: list[Annotated[float, Meta(ge=0, le=7 * 24 * 3600)]] | None = None
+    # A sync endpoint answers within this many seconds; a slower delivery goes on afterwards.
+    deadline: Annotated[float, Meta(gt=0, le=300)] = 25.0
     enabled: bool = True
 
 

@@ -69,6 +69,9 @@ EVENT_COLUMNS = (
     "dedupe_key",
     "payload_hash",
     "flags",
+    "next_attempt_at",
+    "lease_owner",
+    "lease_until",
 )
 ATTEMPT_COLUMNS = (
     "id",
@@ -86,8 +89,8 @@ ATTEMPT_COLUMNS = (
     "error",
 )
 INSERT_EVENT = (
-    f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}, status) "
-    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))}, 'received')"
+    f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}, status, tries) "
+    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))}, 'received', 0)"
 )
 INSERT_ATTEMPT = (
     f"INSERT INTO attempt ({', '.join(ATTEMPT_COLUMNS)}) "
@@ -95,7 +98,8 @@ INSERT_ATTEMPT = (
 )
 UPDATE_EVENT = (
     "UPDATE event SET status = ?, answer_status = ?, answer_body = ?, completed_at = ?, "
-    "duplicate_of = COALESCE(?, duplicate_of), flags = COALESCE(?, flags) WHERE id = ?"
+    "duplicate_of = COALESCE(?, duplicate_of), flags = COALESCE(?, flags), "
+    "tries = tries + ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?"
 )
 # The earliest earlier event with the same key that is not itself a duplicate. Ids are
 # time-ordered, so "earlier" is "smaller id".

@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+import asyncpg  # type: ignore[import-untyped]
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.context import TortoiseContext, require_context
@@ -45,7 +46,18 @@ Backend = Literal["sqlite", "postgres"]
 
 # Errors that mean "the database is not there or not usable", as the drivers raise them
 # while connecting or migrating.
-UNAVAILABLE_ERRORS = (OSError, DBConnectionError, OperationalError, ConnectionError, TimeoutError)
+# What a database that is down, starting up or shutting down raises (asyncpg's connection
+# errors reach us unwrapped through tortoise's pool).
+UNAVAILABLE_ERRORS = (
+    OSError,
+    DBConnectionError,
+    OperationalError,
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+)
 
 
 def database_url_default(data_dir: Path) -> str:

@@ -84,11 +84,17 @@ class Event(Model):
     flags: fields.Field[list[str]] = fields.JSONField(default=list)
     # The earlier event this one repeats (not a foreign key: it is informational).
     duplicate_of = fields.UUIDField(null=True)
-    # received | delivered | failed | duplicate
+    # received (being delivered) | pending (waiting for a retry) | delivered | failed | duplicate
     status = fields.CharField(max_length=16, default="received")
     answer_status = fields.IntField(null=True)
     answer_body: fields.Field[Any] = fields.JSONField(null=True)
     completed_at = fields.DatetimeField(null=True)
+    # The delivery queue (server/store/queue.py): rounds of delivery done so far, when the
+    # next one is due (NULL: none), and which process holds the event until when.
+    tries = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    lease_owner = fields.CharField(max_length=64, null=True)
+    lease_until = fields.DatetimeField(null=True)
 
     attempts: fields.ReverseRelation[Attempt]
 
@@ -104,6 +110,10 @@ class Event(Model):
             Index(fields=("received_at", "id"), name="event_received_idx"),
             Index(fields=("contact_email",), name="event_contact_email_idx"),
             Index(fields=("transactionid",), name="event_txn_idx"),
+            # The queue: events due for delivery, soonest first.
+            Index(fields=("next_attempt_at",), name="event_due_idx"),
+            # The log filtered by status (few failed among many delivered), newest first.
+            Index(fields=("status", "received_at", "id"), name="event_status_received_idx"),
         )
 
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.context import require_context
 from tortoise.expressions import F
+from tortoise.functions import Count, Min
 from tortoise.query_utils import Prefetch
 
 from server.mapping.credentials import Credential as CredentialWithSecret
@@ -216,3 +219,52 @@ async def recent_sample_candidates(endpoint_id: str, limit: int = 10) -> list[Ev
         .limit(limit)
         .only(*_EVENT_SUMMARY, "contact_email")
     )
+
+
+# ---------------------------------------------------------------- operations
+
+# Events still to be delivered: being delivered now, or waiting for a retry.
+WAITING_STATUSES = ("received", "pending")
+# Events whose delivery is over; only these are ever deleted by retention.
+FINISHED_STATUSES = ("delivered", "failed", "duplicate")
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingEvents:
+    """How many events wait to be delivered, and when the oldest of them was received."""
+
+    count: int
+    oldest_received_at: datetime | None
+
+
+async def waiting_events() -> WaitingEvents:
+    """The delivery backlog, in one aggregate query (the status index serves it)."""
+    [row] = (
+        await Event.filter(status__in=WAITING_STATUSES)
+        .annotate(count=Count("id"), oldest=Min("received_at"))
+        .values("count", "oldest")
+    )
+    oldest = row["oldest"]
+    if isinstance(oldest, str):  # SQLite may hand an aggregate back as its stored text
+        oldest = datetime.fromisoformat(oldest)
+    return WaitingEvents(int(row["count"] or 0), oldest)
+
+
+async def database_answers() -> None:
+    """Run the most trivial query: returns when the database answers, raises when it does not."""
+    await require_context().db().execute_query("SELECT 1")
+
+
+async def delete_finished_events_received_before(cutoff: datetime, limit: int) -> int:
+    """Delete up to ``limit`` finished events received before ``cutoff``; how many were found.
+
+    Their attempts go with them (``ON DELETE CASCADE``). Events still waiting for delivery are
+    never deleted, however old: the delete checks the status again, so an event replayed since
+    it was found is left alone. (The ids are read first because a delete's row count on SQLite
+    includes the cascaded attempts.)
+    """
+    expired = Event.filter(received_at__lt=cutoff, status__in=FINISHED_STATUSES)
+    ids = await expired.limit(limit).values_list("id", flat=True)
+    if ids:
+        await expired.filter(id__in=ids).delete()
+    return len(ids)

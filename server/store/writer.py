@@ -21,7 +21,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import msgspec
@@ -68,6 +68,9 @@ class NewEvent:
     dedupe_key: str | None
     payload_hash: str
     flags: list[str]
+    # The process delivering it right after it is stored, and for how long others keep off.
+    lease_owner: str | None = None
+    lease_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,20 +176,28 @@ class EventWriter:
         attempts: Sequence[NewAttempt],
         duplicate_of: str | None = None,
         flags: list[str] | None = None,
+        retry_at: datetime | None = None,
+        delivered_once_more: bool = True,
     ) -> None:
         """Store the attempts and the event's status and answer, in one transaction.
 
-        ``duplicate_of`` and ``flags`` replace the stored values only when given. Attempts
-        for an unknown event are rejected (:class:`WriteRejected`).
+        The event's lease is released; ``retry_at`` (with status ``pending``) puts it back in
+        the queue for then. ``delivered_once_more`` counts this round in ``tries`` (not for
+        a duplicate, which sends nothing). ``duplicate_of`` and ``flags`` replace the stored
+        values only when given. Attempts for an unknown event are rejected
+        (:class:`WriteRejected`).
         """
         timestamp = self._backend.timestamp
+        now = datetime.now(UTC)
         update = (
             status,
             answer_status,
             _json_or_none(answer_body),
-            timestamp(datetime.now(UTC)),
+            None if retry_at is not None else timestamp(now),
             None if duplicate_of is None else _uuid(duplicate_of),
             None if flags is None else _json(flags),
+            1 if delivered_once_more else 0,
+            None if retry_at is None else timestamp(retry_at),
             _uuid(event_id),
         )
         rows = [_attempt_row(_uuid(event_id), attempt, timestamp) for attempt in attempts]
@@ -212,10 +223,18 @@ class EventWriter:
                 dedupe_key,
                 event.payload_hash,
                 _json(event.flags),
+                self._backend.timestamp(received_at),
+                event.lease_owner,
+                self._lease_until(event, received_at),
             )
         except (TypeError, ValueError, msgspec.EncodeError) as exc:
             raise WriteRejected(f"The event cannot be stored as JSON: {exc}") from exc
         return backends.EventRow(event_id, endpoint_id, dedupe_key, params)
+
+    def _lease_until(self, event: NewEvent, received_at: datetime) -> Any:
+        if event.lease_owner is None:
+            return None
+        return self._backend.timestamp(received_at + timedelta(seconds=event.lease_seconds))
 
     async def _submit(self, job: _Job) -> Any:
         if self._closing or self._task.done():

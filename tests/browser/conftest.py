@@ -85,6 +85,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     environment = {
         **os.environ,
         "SWITCHBOARD_DATA_DIR": str(tmp_path / "data"),
+        "SWITCHBOARD_RETRY_SCHEDULE": "none",
         "SWITCHBOARD_PORT": str(port),
     }
     base = f"http://127.0.0.1:{port}"

@@ -27,6 +27,7 @@ async def test_migrate_creates_every_table_in_an_empty_database(
         "0001_initial",
         "0002_contact_email",
         "0003_endpoint_sample",
+        "0004_delivery_queue",
     ]
 
     for table in TABLES:

@@ -78,7 +78,7 @@ async def test_0003_adds_an_empty_sample_to_endpoints_that_exist(database_url: s
     await _migrate_to(database_url, "0002_contact_email")
     endpoint_id = await _insert_endpoint_as_0002(database_url)
 
-    assert await migrate(database_url) == ["0003_endpoint_sample"]
+    assert (await migrate(database_url))[0] == "0003_endpoint_sample"
 
     async with open_database(database_url):
         endpoint = await queries.endpoint_by_key("shop")

@@ -20,7 +20,10 @@ from server.settings import Settings
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, mapping_refresh_seconds=0)
+    # One delivery per event: retries have their own tests (tests/queue/).
+    return Settings(
+        data_dir=tmp_path, database_url=database_url, mapping_refresh_seconds=0, retry_schedule=()
+    )
 
 
 @pytest_asyncio.fixture

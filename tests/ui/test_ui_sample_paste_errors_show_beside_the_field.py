@@ -28,6 +28,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path,
         database_url=database_url,
         mapping_refresh_seconds=0,
+        retry_schedule=(),
         limits=Limits(max_body_bytes=BODY_LIMIT),
     )
 

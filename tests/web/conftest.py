@@ -29,8 +29,13 @@ def limits() -> Limits:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, limits: Limits) -> Settings:
+    # One delivery per event: retries have their own tests (tests/queue/).
     return Settings(
-        data_dir=tmp_path, database_url=database_url, limits=limits, mapping_refresh_seconds=0
+        data_dir=tmp_path,
+        database_url=database_url,
+        limits=limits,
+        mapping_refresh_seconds=0,
+        retry_schedule=(),
     )
 
 
