@@ -251,7 +251,7 @@ class Pipeline:
         await extend_lease(event_id, self.owner, lease_seconds(live.compiled))
         round_no = max((attempt.attempt_no for attempt in earlier), default=0) + 1
         return await self._deliver_and_record(
-            event_id, live.compiled, event.payload, event.tries, round_no=round_no
+            event_id, live.compiled, event.payload, event.tries or 0, round_no=round_no
         )
 
     async def _answer_retry(self, event_id: str, prior: PriorEvent) -> Answer:

@@ -91,7 +91,7 @@ class Event(Model):
     completed_at = fields.DatetimeField(null=True)
     # The delivery queue (server/store/queue.py): rounds of delivery done so far, when the
     # next one is due (NULL: none), and which process holds the event until when.
-    tries = fields.IntField(default=0)
+    tries = fields.IntField(null=True, default=0)  # NULL only while migration 0004 runs
     next_attempt_at = fields.DatetimeField(null=True)
     lease_owner = fields.CharField(max_length=64, null=True)
     lease_until = fields.DatetimeField(null=True)

@@ -11,12 +11,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from tortoise.context import TortoiseContext
-from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
+from support.schema_history import migrate_to
 
 from server.store import queries
 from server.store.backends import numbered
-from server.store.db import APP_LABEL, backend_of, migrate, open_database, tortoise_config
+from server.store.db import backend_of, migrate, open_database
 from server.store.models import Endpoint
 from server.store.writer import EventWriter, NewEvent
 
@@ -36,15 +35,6 @@ SAMPLE = {
     "pinned_at": "2024-05-01T10:00:00Z",
     "received_at": None,
 }
-
-
-async def _migrate_to(database_url: str, name: str) -> None:
-    """Apply the migrations up to ``name`` only, as an older Switchboard would have."""
-    config = tortoise_config(database_url)
-    async with TortoiseContext() as context:
-        await context.init(config=config)
-        executor = MigrationExecutor(context.db(), config["apps"])
-        await executor.migrate([MigrationTarget(APP_LABEL, name)])
 
 
 async def _insert_endpoint_as_0002(database_url: str) -> str:
@@ -75,7 +65,7 @@ async def _insert_endpoint_as_0002(database_url: str) -> str:
 
 
 async def test_0003_adds_an_empty_sample_to_endpoints_that_exist(database_url: str) -> None:
-    await _migrate_to(database_url, "0002_contact_email")
+    await migrate_to(database_url, "0002_contact_email")
     endpoint_id = await _insert_endpoint_as_0002(database_url)
 
     assert (await migrate(database_url))[0] == "0003_endpoint_sample"

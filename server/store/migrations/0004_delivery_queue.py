@@ -14,7 +14,10 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name="Event", name="tries", field=fields.IntField(default=0)),
+        # Nullable so that it can be added to a table with rows (tortoise puts no DEFAULT in
+        # the column); the rows an earlier release wrote get 0 just below.
+        ops.AddField(model_name="Event", name="tries", field=fields.IntField(null=True, default=0)),
+        ops.RunSQL("UPDATE event SET tries = 0 WHERE tries IS NULL"),
         ops.AddField(
             model_name="Event", name="next_attempt_at", field=fields.DatetimeField(null=True)
         ),
