@@ -81,6 +81,7 @@ async def main(arguments: argparse.Namespace) -> None:
         queue_poll_seconds=0.02,
         workers=arguments.workers,
     )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     async with open_database(settings.effective_database_url):
         [result] = await import_documents([endpoint(arguments.target)])
         stored = await queries.endpoint_by_key(result.key)

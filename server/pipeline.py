@@ -248,7 +248,9 @@ class Pipeline:
                 delivered_once_more=False,
             )
             return None
-        await extend_lease(event_id, self.owner, lease_seconds(live.compiled))
+        needed = lease_seconds(live.compiled)
+        if needed > self.settings.lease_seconds:  # the worker's lease is too short for it
+            await extend_lease(event_id, self.owner, needed)
         round_no = max((attempt.attempt_no for attempt in earlier), default=0) + 1
         return await self._deliver_and_record(
             event_id, live.compiled, event.payload, event.tries or 0, round_no=round_no

@@ -99,7 +99,8 @@ INSERT_ATTEMPT = (
 UPDATE_EVENT = (
     "UPDATE event SET status = ?, answer_status = ?, answer_body = ?, completed_at = ?, "
     "duplicate_of = COALESCE(?, duplicate_of), flags = COALESCE(?, flags), "
-    "tries = COALESCE(tries, 0) + ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?"
+    "tries = COALESCE(tries, 0) + ?, next_attempt_at = ?, lease_owner = NULL, "
+    "lease_until = NULL WHERE id = ?"
 )
 # The earliest earlier event with the same key that is not itself a duplicate. Ids are
 # time-ordered, so "earlier" is "smaller id".

@@ -110,8 +110,10 @@ class Event(Model):
             Index(fields=("received_at", "id"), name="event_received_idx"),
             Index(fields=("contact_email",), name="event_contact_email_idx"),
             Index(fields=("transactionid",), name="event_txn_idx"),
-            # The queue: events due for delivery, soonest first.
+            # The queue: events due for delivery, soonest first, and a contact's earlier events
+            # of the same endpoint (which must be delivered first).
             Index(fields=("next_attempt_at",), name="event_due_idx"),
+            Index(fields=("endpoint_id", "contact_email", "id"), name="event_contact_order_idx"),
             # The log filtered by status (few failed among many delivered), newest first.
             Index(fields=("status", "received_at", "id"), name="event_status_received_idx"),
         )

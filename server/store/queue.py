@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from server.store.backends import SqliteWriter, utc
 from server.store.db import UNAVAILABLE_ERRORS
@@ -59,8 +60,13 @@ async def lease_due(owner: str, lease_seconds: float, limit: int) -> list[str]:
     sqlite = _is_sqlite(connection)
     sql, stamp = (_LEASE_SQLITE, SqliteWriter.timestamp) if sqlite else (_LEASE_POSTGRES, utc)
     try:
-        # execute_query_dict fetches what RETURNING gives (execute_query does not on asyncpg).
-        rows = await connection.execute_query_dict(sql, [owner, stamp(until), stamp(now), limit])
+        # In a transaction of its own, committed at once: sqlite3 would otherwise keep the
+        # UPDATE's implicit transaction (and the database's write lock) open. And
+        # execute_query_dict, since execute_query drops what RETURNING gives on asyncpg.
+        async with in_transaction() as transaction:
+            rows = await transaction.execute_query_dict(
+                sql, [owner, stamp(until), stamp(now), limit]
+            )
     except UNAVAILABLE_ERRORS as error:
         raise StoreUnavailable(f"The queue could not be read: {error}") from error
     return [str(row["id"]) for row in rows]
@@ -73,7 +79,8 @@ async def extend_lease(event_id: str, owner: str, lease_seconds: float) -> None:
     sqlite = _is_sqlite(connection)
     sql, stamp = (_EXTEND_SQLITE, SqliteWriter.timestamp) if sqlite else (_EXTEND_POSTGRES, utc)
     try:
-        await connection.execute_query(sql, [stamp(until), event_id, owner])
+        async with in_transaction() as transaction:
+            await transaction.execute_query(sql, [stamp(until), event_id, owner])
     except UNAVAILABLE_ERRORS as error:
         raise StoreUnavailable(f"The queue could not be written: {error}") from error
 
@@ -87,7 +94,8 @@ async def release_all_leases() -> int:
     connection = connections.get("default")
     if not _is_sqlite(connection):
         return 0
-    count, _ = await connection.execute_query(_RELEASE_SQLITE)
+    async with in_transaction() as transaction:
+        count, _ = await transaction.execute_query(_RELEASE_SQLITE)
     return int(count)
 
 

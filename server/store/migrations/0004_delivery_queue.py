@@ -33,6 +33,12 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name="Event",
+            index=Index(
+                fields=["endpoint_id", "contact_email", "id"], name="event_contact_order_idx"
+            ),
+        ),
+        ops.AddIndex(
+            model_name="Event",
             index=Index(fields=["status", "received_at", "id"], name="event_status_received_idx"),
         ),
     ]
