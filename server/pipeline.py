@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mappi
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -40,6 +40,8 @@ from server.store.queue import extend_lease
 from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 EVENT_HEADER = "X-Switchboard-Event"
 DUPLICATE_HEADER = "X-Switchboard-Duplicate-Of"
@@ -148,11 +150,9 @@ class Pipeline:
             metrics.delivery_finished(live.compiled.key, "duplicate")
             return await self._answer_retry(stored.id, stored.prior)
         flags = ["transactionid_reused"] if stored.prior is not None else []
-        task = asyncio.create_task(
+        task = self._in_background(
             self._deliver_and_record(stored.id, live.compiled, event.payload, 0, flags)
         )
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
         settings = live.compiled.document.endpoint
         if settings.response == "sync":
             done, _ = await asyncio.wait({task}, timeout=settings.deadline)
@@ -223,10 +223,12 @@ class Pipeline:
                     return
                 pause = min(pause * 2, 10.0)
 
-    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+    def _in_background(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Run ``work`` as a task the pipeline waits for at shutdown (see :meth:`drain`)."""
         task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def deliver_queued(self, event_id: str) -> Outcome | None:
         """Deliver an event this process leased from the queue (a retry, or a recovery)."""

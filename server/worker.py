@@ -33,6 +33,7 @@ class Worker:
         self.lease_seconds = lease_seconds
         self._running: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._unreachable = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="switchboard-worker")
@@ -60,11 +61,16 @@ class Worker:
         try:
             ids = await lease_due(self.pipeline.owner, self.lease_seconds, free)
         except StoreError as error:
-            log.warning("the delivery queue cannot be read: %s", error)
+            if not self._unreachable:  # once per outage, not once per poll
+                log.warning("the delivery queue cannot be read: %s", error)
+            self._unreachable = True
             return 0
         except Exception:  # a bug must show in the log, and not stop deliveries for good
             log.exception("the delivery queue could not be read")
             return 0
+        if self._unreachable:
+            log.info("the delivery queue can be read again")
+            self._unreachable = False
         for event_id in ids:
             task = asyncio.create_task(self._deliver(event_id))
             self._running.add(task)

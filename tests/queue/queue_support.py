@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from typing import Any
 
 import httpx
+import msgspec
 
+from server.imports import import_documents
+from server.mapping.spec import MappingDocument
 from server.store.models import Event
 
 # Long enough for a loaded machine; a queue that has not settled by then is stuck.
@@ -36,3 +40,24 @@ async def settled_statuses(expected: int) -> Counter[str]:
         if time.monotonic() > deadline:
             raise AssertionError(f"the queue did not settle: {dict(statuses)}")
         await asyncio.sleep(0.05)
+
+
+async def listener(url: str, *, response: str = "async", **endpoint: Any) -> str:
+    """An endpoint sending each contact's email and transactionid to ``url``; its hook path."""
+    document = {
+        "switchboard": 1,
+        "endpoint": {"name": f"Queue {response}", "response": response, **endpoint},
+        "actions": [
+            {
+                "name": "create",
+                "request": {"url": url, "timeout": 2},
+                "fields": {
+                    "email": {"from": "$.body.contact.email"},
+                    "transactionid": {"from": "$.body.transactionid"},
+                },
+                "response": {"crm_id": "$.id"},
+            }
+        ],
+    }
+    [result] = await import_documents([msgspec.convert(document, MappingDocument)])
+    return f"/hooks/{result.token}"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import listener
-from queue_support import send_contacts, settled_statuses
+from queue_support import listener, send_contacts, settled_statuses
 from support.target import Answer, ReceivedRequest, Target
 
 from server.store.models import Attempt

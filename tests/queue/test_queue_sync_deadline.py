@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import listener
-from queue_support import settled_statuses
+from queue_support import listener, settled_statuses
 from support.target import Answer, Target
 
 from server.store.models import Event
