@@ -36,7 +36,7 @@ from server.mapping.payload import Payload, normalise
 from server.settings import Settings
 from server.store import queries
 from server.store.errors import StoreError
-from server.store.queue import extend_lease
+from server.store.queue import extend_lease, take_lease
 from server.store.writer import EventWriter, NewAttempt, NewEvent, PriorEvent
 
 log = logging.getLogger(__name__)
@@ -146,10 +146,13 @@ class Pipeline:
         event = new_event(live, inbound, payload, self.owner)
         stored = await self.writer.record_event(event)
         metrics.event_received(live.compiled.key)
-        if stored.prior is not None and stored.prior.payload_hash == event.payload_hash:
+        prior = stored.prior
+        flags: list[str] | None = None
+        if prior is not None and prior.payload_hash != event.payload_hash:
+            flags = [*event.flags, "transactionid_reused"]
+        if prior is not None and prior.status != "failed":
             metrics.delivery_finished(live.compiled.key, "duplicate")
-            return await self._answer_retry(stored.id, stored.prior)
-        flags = ["transactionid_reused"] if stored.prior is not None else []
+            return await self._answer_repeat(stored.id, prior, flags)
         task = self._in_background(
             self._deliver_and_record(stored.id, live.compiled, event.payload, 0, flags)
         )
@@ -258,8 +261,15 @@ class Pipeline:
             event_id, live.compiled, event.payload, event.tries or 0, round_no=round_no
         )
 
-    async def _answer_retry(self, event_id: str, prior: PriorEvent) -> Answer:
-        """A repeat of an event already received: answer with its stored result, send nothing."""
+    async def _answer_repeat(
+        self, event_id: str, prior: PriorEvent, flags: list[str] | None
+    ) -> Answer:
+        """A repeat of an event delivered or under way: answer with its result, send nothing.
+
+        Whatever the repeat's body, a dedupe key that was delivered once is not delivered again
+        (a different body is flagged ``transactionid_reused``). Only a repeat of an event that
+        failed for good is delivered (by the caller): that is the platform trying again.
+        """
         if prior.status == "pending":
             status, body = (
                 202,
@@ -287,6 +297,7 @@ class Pipeline:
             answer_body=body,
             attempts=[],
             duplicate_of=prior.id,
+            flags=flags,
             delivered_once_more=False,
         )
         return Answer(status, body, event_id, {DUPLICATE_HEADER: prior.id})
@@ -304,6 +315,10 @@ class Pipeline:
         live = await self.endpoints.by_endpoint_id(str(event.endpoint_id))
         if live is None or not live.enabled:
             raise ReplayError("The event's endpoint is deleted or switched off: nothing was sent.")
+        if not await take_lease(str(event.id), self.owner, lease_seconds(live.compiled)):
+            raise ReplayError(
+                "The event is being delivered right now: replay it once that is over."
+            )
         outcome = await self.deliver(live.compiled, event.payload)
         round_no = max((attempt.attempt_no for attempt in earlier), default=0) + 1
         outcome.attempts = [replace(a, attempt_no=round_no) for a in outcome.attempts]

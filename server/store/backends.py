@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -102,20 +102,33 @@ UPDATE_EVENT = (
     "tries = COALESCE(tries, 0) + ?, next_attempt_at = ?, lease_owner = NULL, "
     "lease_until = NULL WHERE id = ?"
 )
-# The earliest earlier event with the same key that is not itself a duplicate. Ids are
-# time-ordered, so "earlier" is "smaller id".
+# The stored event with the same key that decides what a repeat gets: one that was delivered,
+# else one still being delivered or queued, else one that failed (the earliest of its kind;
+# never a duplicate). Looked up before the batch's own events are inserted, so it only finds
+# events committed earlier (by any writer); events earlier in the same batch are added by
+# :func:`batch_priors`.
+_PRIOR_ORDER = "CASE {p}status WHEN 'delivered' THEN 0 WHEN 'failed' THEN 2 ELSE 1 END, {p}id"
 PRIOR_SQLITE = (
     "SELECT id, payload_hash, status, answer_status, answer_body FROM event "
-    "WHERE endpoint_id = ? AND dedupe_key = ? AND status <> 'duplicate' AND id < ? "
-    "ORDER BY id LIMIT 1"
+    "WHERE endpoint_id = ? AND dedupe_key = ? AND status <> 'duplicate' "
+    f"ORDER BY {_PRIOR_ORDER.format(p='')} LIMIT 1"
 )
 PRIOR_POSTGRES = (
-    "SELECT q.new_id, p.id, p.payload_hash, p.status, p.answer_status, p.answer_body "
-    "FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS q(new_id, endpoint_id, dedupe_key) "
+    "SELECT q.endpoint_id, q.dedupe_key, p.id, p.payload_hash, p.status, p.answer_status, "
+    "p.answer_body FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[])) "
+    "AS q(endpoint_id, dedupe_key) "
     "CROSS JOIN LATERAL (SELECT e.id, e.payload_hash, e.status, e.answer_status, "
     "e.answer_body FROM event e WHERE e.endpoint_id = q.endpoint_id "
-    "AND e.dedupe_key = q.dedupe_key AND e.status <> 'duplicate' AND e.id < q.new_id "
-    "ORDER BY e.id LIMIT 1) AS p"
+    "AND e.dedupe_key = q.dedupe_key AND e.status <> 'duplicate' "
+    f"ORDER BY {_PRIOR_ORDER.format(p='e.')} LIMIT 1) AS p"
+)
+# Several processes on one PostgreSQL: a transaction that stores events with dedupe keys first
+# takes a lock per key (held until it commits, taken in one order so that two batches cannot
+# deadlock), so that of two events with the same key arriving at the same instant, the second
+# waits and then finds the first as its prior. SQLite writes one batch at a time anyway.
+LOCK_DEDUPE_KEYS_POSTGRES = (
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+    "FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) AS keys"
 )
 CHECK_SCHEMA = ("SELECT id FROM event WHERE 1 = 0", "SELECT id FROM attempt WHERE 1 = 0")
 NOT_MIGRATED = "The database has no event tables: apply the migrations (switchboard migrate)."
@@ -218,18 +231,11 @@ class SqliteWriter:
 def _write_sqlite_rows(
     connection: sqlite3.Connection, events: Sequence[EventRow], outcomes: Sequence[OutcomeRow]
 ) -> list[PriorRow | None]:
+    stored = {key: connection.execute(PRIOR_SQLITE, key).fetchone() for key in _dedupe_keys(events)}
     connection.executemany(INSERT_EVENT, [event.params for event in events])
-    priors = [
-        None
-        if event.dedupe_key is None
-        else connection.execute(
-            PRIOR_SQLITE, (event.endpoint_id, event.dedupe_key, event.id)
-        ).fetchone()
-        for event in events
-    ]
     connection.executemany(INSERT_ATTEMPT, [row for o in outcomes for row in o.attempts])
     connection.executemany(UPDATE_EVENT, [outcome.update for outcome in outcomes])
-    return priors
+    return batch_priors(events, stored)
 
 
 class PostgresWriter:
@@ -323,8 +329,8 @@ class PostgresWriter:
         priors: list[PriorRow | None] = []
         async with connection.transaction():
             if events:
+                priors = batch_priors(events, await _postgres_priors(connection, events))
                 await connection.executemany(self._INSERT_EVENT, [e.params for e in events])
-                priors = await _postgres_priors(connection, events)
             attempts = [row for outcome in outcomes for row in outcome.attempts]
             if attempts:
                 await connection.executemany(self._INSERT_ATTEMPT, attempts)
@@ -341,21 +347,52 @@ def _retrieve_exception(task: asyncio.Future[Any]) -> None:
 
 async def _postgres_priors(
     connection: asyncpg.Connection, events: Sequence[EventRow]
-) -> list[PriorRow | None]:
-    """Every event's prior in one round trip."""
-    keyed = [event for event in events if event.dedupe_key is not None]
-    if not keyed:
-        return [None] * len(events)
+) -> dict[tuple[str, str], PriorRow]:
+    """The stored prior of each (endpoint, key) of a batch, locked first: one round trip each."""
+    keys = sorted(_dedupe_keys(events))
+    if not keys:
+        return {}
+    await connection.execute(LOCK_DEDUPE_KEYS_POSTGRES, [f"{e}:{k}" for e, k in keys])
     rows = await connection.fetch(
-        PRIOR_POSTGRES,
-        [event.id for event in keyed],
-        [event.endpoint_id for event in keyed],
-        [event.dedupe_key for event in keyed],
+        PRIOR_POSTGRES, [endpoint for endpoint, _ in keys], [key for _, key in keys]
     )
-    found: dict[str, PriorRow] = {
-        str(row[0]): (str(row[1]), row[2], row[3], row[4], row[5]) for row in rows
-    }
-    return [found.get(event.id) for event in events]
+    return {(str(row[0]), row[1]): (str(row[2]), *row[3:]) for row in rows}
+
+
+def _dedupe_keys(events: Sequence[EventRow]) -> set[tuple[str, str]]:
+    return {(e.endpoint_id, e.dedupe_key) for e in events if e.dedupe_key is not None}
+
+
+def batch_priors(
+    events: Sequence[EventRow], stored: Mapping[tuple[str, str], PriorRow | None]
+) -> list[PriorRow | None]:
+    """Each event's prior: the stored one, or an event earlier in the same batch.
+
+    An earlier event of the batch counts as one being delivered: it is the prior unless the
+    stored one was delivered, or is also under way and older.
+    """
+    priors: list[PriorRow | None] = []
+    first_in_batch: dict[tuple[str, str], EventRow] = {}
+    for event in events:
+        if event.dedupe_key is None:
+            priors.append(None)
+            continue
+        key = (event.endpoint_id, event.dedupe_key)
+        found = stored.get(key)
+        earlier = first_in_batch.setdefault(key, event)
+        if earlier is not event and (found is None or _rank(found) > _RANK_UNDER_WAY):
+            found = (earlier.id, earlier.params[_HASH_COLUMN], "received", None, None)
+        priors.append(found)
+    return priors
+
+
+_HASH_COLUMN = EVENT_COLUMNS.index("payload_hash")
+_RANK_UNDER_WAY = 1
+
+
+def _rank(prior: PriorRow) -> int:
+    """A prior's place in :data:`_PRIOR_ORDER`."""
+    return {"delivered": 0, "failed": 2}.get(prior[2], _RANK_UNDER_WAY)
 
 
 def _asyncpg_arguments(database_url: str) -> dict[str, Any]:

@@ -46,6 +46,14 @@ _LEASE_SQLITE = (
 )
 _EXTEND_POSTGRES = "UPDATE event SET lease_until = $1 WHERE id = $2 AND lease_owner = $3"
 _EXTEND_SQLITE = "UPDATE event SET lease_until = ? WHERE id = ? AND lease_owner = ?"
+_TAKE_POSTGRES = (
+    "UPDATE event SET lease_owner = $1, lease_until = $2 WHERE id = $3 "
+    "AND (lease_until IS NULL OR lease_until < $4) RETURNING id"
+)
+_TAKE_SQLITE = (
+    "UPDATE event SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3 "
+    "AND (lease_until IS NULL OR lease_until < ?4) RETURNING id"
+)
 _RELEASE_SQLITE = (
     "UPDATE event SET lease_owner = NULL, lease_until = NULL "
     "WHERE lease_owner IS NOT NULL AND status IN ('received', 'pending')"
@@ -70,6 +78,23 @@ async def lease_due(owner: str, lease_seconds: float, limit: int) -> list[str]:
     except UNAVAILABLE_ERRORS as error:
         raise StoreUnavailable(f"The queue could not be read: {error}") from error
     return [str(row["id"]) for row in rows]
+
+
+async def take_lease(event_id: str, owner: str, lease_seconds: float) -> bool:
+    """Lease one event for ``owner`` (a replay), unless somebody is delivering it right now."""
+    connection = connections.get("default")
+    now = datetime.now(UTC)
+    until = now + timedelta(seconds=lease_seconds)
+    sqlite = _is_sqlite(connection)
+    sql, stamp = (_TAKE_SQLITE, SqliteWriter.timestamp) if sqlite else (_TAKE_POSTGRES, utc)
+    try:
+        async with in_transaction() as transaction:
+            rows = await transaction.execute_query_dict(
+                sql, [owner, stamp(until), event_id, stamp(now)]
+            )
+    except UNAVAILABLE_ERRORS as error:
+        raise StoreUnavailable(f"The event could not be leased: {error}") from error
+    return bool(rows)
 
 
 async def extend_lease(event_id: str, owner: str, lease_seconds: float) -> None:

@@ -94,3 +94,39 @@ async def test_within_one_batch_only_the_first_of_a_key_has_no_prior(
     assert [event.prior.id for event in stored if event is not first and event.prior] == [
         first.id
     ] * 4
+
+
+async def test_a_delivered_event_is_the_prior_ahead_of_an_earlier_failed_one(
+    writer: EventWriter, make_event: MakeEvent
+) -> None:
+    failed = await writer.record_event(make_event("t-1"))
+    await writer.record_outcome(
+        failed.id, status="failed", answer_status=502, answer_body={}, attempts=[]
+    )
+    delivered = await writer.record_event(make_event("t-1"))
+    await writer.record_outcome(
+        delivered.id, status="delivered", answer_status=200, answer_body={}, attempts=[]
+    )
+
+    repeat = await writer.record_event(make_event("t-1"))
+
+    assert delivered.prior is not None
+    assert delivered.prior.id == failed.id
+    assert repeat.prior is not None
+    assert (repeat.prior.id, repeat.prior.status) == (delivered.id, "delivered")
+
+
+async def test_two_writers_storing_one_key_at_the_same_instant_see_each_other(
+    database: str, writer: EventWriter, make_event: MakeEvent
+) -> None:
+    """Two processes on one database: of two events with one key, exactly one has no prior."""
+    other = await EventWriter.start(database)
+    try:
+        for round_no in range(20):
+            key = f"race-{round_no}"
+            stored = await asyncio.gather(
+                writer.record_event(make_event(key)), other.record_event(make_event(key))
+            )
+            assert sorted(event.prior is None for event in stored) == [False, True], key
+    finally:
+        await other.close()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
 import pytest
-from support.target import Target
+from support.target import Answer, Target
 from ui_support import CreateEndpoint, csrf_token
 
 from server.pipeline import EVENT_HEADER
 from server.store import queries
+from server.store.models import Event
 
 pytestmark = pytest.mark.postgres
 
@@ -82,4 +84,24 @@ async def test_replaying_an_event_of_a_switched_off_endpoint_sends_nothing(
 
     assert page.status_code == 409
     assert "switched off: nothing was sent" in page.text
+    assert len(target.requests) == 1
+
+
+async def test_an_event_being_delivered_is_not_replayed_at_the_same_time(
+    client: httpx.AsyncClient, target: Target, create_endpoint: CreateEndpoint
+) -> None:
+    target.route("POST", "/c", Answer(json={"id": "slow"}, delay=1.0))
+    hook = await create_endpoint("Busy", actions=actions(target))
+    delivering = asyncio.create_task(client.post(hook, data={"contact[email]": "a@b.c"}))
+    await target.wait_for_requests(1)
+    received = await Event.first()
+    assert received is not None
+
+    token = await csrf_token(client)
+    page = await client.post(f"/events/{received.id}/replay", data={"_csrf_token": token})
+    delivered = await delivering
+
+    assert page.status_code == 409
+    assert "being delivered right now" in page.text
+    assert delivered.json() == {"crm_id": "slow"}
     assert len(target.requests) == 1

@@ -1,4 +1,4 @@
-"""A retried event is answered from the stored result; a reused transactionid is delivered."""
+"""A transactionid delivered once is never delivered again; after a final failure it is."""
 
 from __future__ import annotations
 
@@ -52,20 +52,43 @@ async def test_repeated_transactionid_with_the_same_payload_is_not_delivered_twi
     assert (retry[0].status, retry[1]) == ("duplicate", [])
 
 
-async def test_repeated_transactionid_with_a_different_payload_is_delivered_and_flagged(
+async def test_a_delivered_transactionid_with_a_different_payload_is_not_delivered_again(
     client: httpx.AsyncClient, target: Target, import_mapping: Any
 ) -> None:
     target.route("POST", "/c", json={"id": "x"})
     path = await import_mapping(mapping(target))
 
-    await client.post(path, data={"transactionid": "t-2", "contact[email]": "a@b.c"})
+    first = await client.post(path, data={"transactionid": "t-2", "contact[email]": "a@b.c"})
     second = await client.post(path, data={"transactionid": "t-2", "contact[email]": "z@b.c"})
 
     assert second.status_code == 200
-    assert [r.json["email"] for r in target.requests] == ["a@b.c", "z@b.c"]
+    assert second.json() == first.json() == {"crm_id": "x"}
+    assert [r.json["email"] for r in target.requests] == ["a@b.c"]
+    assert second.headers[DUPLICATE_HEADER] == first.headers[EVENT_HEADER]
     stored = await queries.event_with_attempts(second.headers[EVENT_HEADER])
     assert stored is not None
+    assert stored[0].status == "duplicate"
     assert "transactionid_reused" in stored[0].flags
+
+
+async def test_a_transactionid_that_failed_for_good_is_delivered_when_sent_again(
+    client: httpx.AsyncClient, target: Target, import_mapping: Any
+) -> None:
+    target.route("POST", "/c", json={"error": "bad"}, status=400)
+    path = await import_mapping(mapping(target))
+    form = {"transactionid": "t-5", "contact[email]": "a@b.c"}
+
+    failed = await client.post(path, data=form)
+    target.route("POST", "/c", json={"id": "ok"})
+    retried = await client.post(path, data=form)
+    third = await client.post(path, data=form)
+
+    assert failed.status_code == 502
+    assert retried.status_code == third.status_code == 200
+    assert retried.json() == third.json() == {"crm_id": "ok"}
+    assert len(target.requests) == 2
+    assert DUPLICATE_HEADER not in retried.headers
+    assert third.headers[DUPLICATE_HEADER] == retried.headers[EVENT_HEADER]
 
 
 async def test_the_dedupe_key_is_configurable(
@@ -75,10 +98,10 @@ async def test_the_dedupe_key_is_configurable(
     path = await import_mapping(mapping(target, dedupe="$.body.contact.email"))
 
     await client.post(path, data={"transactionid": "1", "contact[email]": "a@b.c"})
-    await client.post(path, data={"transactionid": "1", "contact[email]": "a@b.c"})
+    await client.post(path, data={"transactionid": "1", "contact[email]": "z@b.c"})
     await client.post(path, data={"transactionid": "2", "contact[email]": "a@b.c"})
 
-    assert len(target.requests) == 2
+    assert [r.json["email"] for r in target.requests] == ["a@b.c", "z@b.c"]
 
 
 async def test_dedupe_can_be_switched_off(
