@@ -23,14 +23,14 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
-from server.store import queries
+from server.store import stats
 
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # How an event's delivery ended: the answer was delivered, it failed for good, it repeated an
-# earlier event, or a retry was scheduled for later.
-DELIVERY_OUTCOMES = frozenset({"delivered", "failed", "duplicate", "retry_scheduled"})
+# earlier event, a retry was scheduled for later, or a target's limits held it back for later.
+DELIVERY_OUTCOMES = frozenset({"delivered", "failed", "duplicate", "retry_scheduled", "throttled"})
 # How one try of one action ended (the attempt's ``outcome`` column).
 ATTEMPT_OUTCOMES = frozenset({"success", "failed", "skipped"})
 # Seconds: from a local target's few milliseconds up to the slowest timeout an action may set.
@@ -115,22 +115,22 @@ async def exposition() -> bytes:
     ``/readyz`` is the place that reports the database.
     """
     try:
-        waiting = await queries.waiting_events()
+        queue = await stats.queue_depth()
     except Exception as error:
         log.warning("metrics: the delivery backlog could not be read: %s", error)
         return generate_latest(REGISTRY)
-    return generate_latest(REGISTRY) + generate_latest(_Gauges(_backlog_gauges(waiting)))
+    return generate_latest(REGISTRY) + generate_latest(_Gauges(_backlog_gauges(queue)))
 
 
-def _backlog_gauges(waiting: queries.WaitingEvents) -> list[Metric]:
+def _backlog_gauges(queue: stats.QueueDepth) -> list[Metric]:
     oldest = 0.0
-    if waiting.oldest_received_at is not None:
-        oldest = max(0.0, (datetime.now(UTC) - waiting.oldest_received_at).total_seconds())
+    if queue.oldest_received_at is not None:
+        oldest = max(0.0, (datetime.now(UTC) - queue.oldest_received_at).total_seconds())
     return [
         GaugeMetricFamily(
             "switchboard_queue_depth",
             "Events waiting to be delivered (received or pending a retry).",
-            value=waiting.count,
+            value=queue.waiting,
         ),
         GaugeMetricFamily(
             "switchboard_oldest_pending_seconds",

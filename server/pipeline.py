@@ -10,6 +10,7 @@ import functools
 import hashlib
 import logging
 import os
+import random
 import socket
 import time
 import uuid
@@ -25,6 +26,7 @@ from server import metrics
 from server.delivery.client import ClientSettings, create_client_session
 from server.delivery.retries import next_delay, retry_after, worth_retrying
 from server.delivery.send import DeliveryResult, send
+from server.delivery.throttle import TargetThrottle, Throttled
 from server.endpoints import EndpointCache, LiveEndpoint
 from server.logs import log_context
 from server.mapping.apply import ResponseError, build_request, event_context, extract_keys
@@ -33,6 +35,7 @@ from server.mapping.credentials import apply_credential
 from server.mapping.errors import MappingError, PayloadError
 from server.mapping.paths import MISSING
 from server.mapping.payload import Payload, normalise
+from server.mapping.spec import DEFAULT_TIMEOUT, Limits
 from server.settings import Settings
 from server.store import queries
 from server.store.errors import StoreError
@@ -87,6 +90,9 @@ class Outcome:
     # A failure that may succeed later (no answer, 429, 5xx), and the wait the target asked for.
     retryable: bool = False
     retry_after: float | None = None
+    # Not sent because a target's limits were reached: try again in this many seconds (not
+    # counted as a try).
+    deferred_for: float | None = None
 
 
 class Pipeline:
@@ -105,6 +111,7 @@ class Pipeline:
         self.endpoints = endpoints
         # Who holds the leases this process takes on queued events.
         self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.throttle = TargetThrottle(settings.limit_wait_seconds)
         self._background: set[asyncio.Task[Any]] = set()
 
     async def receive(self, inbound: Inbound) -> Answer:
@@ -143,7 +150,7 @@ class Pipeline:
     async def _store_and_deliver(
         self, live: LiveEndpoint, inbound: Inbound, payload: Payload
     ) -> Answer:
-        event = new_event(live, inbound, payload, self.owner)
+        event = new_event(live, inbound, payload, self.owner, self.lease_seconds(live.compiled))
         stored = await self.writer.record_event(event)
         metrics.event_received(live.compiled.key)
         prior = stored.prior
@@ -179,16 +186,23 @@ class Pipeline:
         tries_before: int,
         flags: list[str] | None = None,
         round_no: int = 1,
+        retry: bool = True,
     ) -> Outcome:
-        """Deliver, then store the outcome: final, or ``pending`` with the next try's time."""
+        """Deliver, then store the outcome: final, or ``pending`` with the next try's time.
+
+        ``retry`` False (a replay) makes a failure final at once; a delivery held back by a
+        target's limits is put back in the queue all the same.
+        """
         with log_context(event_id=event_id, endpoint=endpoint.key):
             outcome = await self.deliver(endpoint, payload)
             if round_no != 1:
                 outcome.attempts = [replace(a, attempt_no=round_no) for a in outcome.attempts]
-            retry_at = _retry_at(endpoint, outcome, tries_before, self.settings.retry_schedule)
+            retry_at = None
+            if retry or outcome.deferred_for is not None:
+                retry_at = _retry_at(endpoint, outcome, tries_before, self.settings.retry_schedule)
             if retry_at is not None:
                 outcome.answer_body = {**outcome.answer_body, "retry_at": retry_at.isoformat()}
-                log.info("delivery failed; next try at %s", retry_at.isoformat())
+                log.info("delivery held back or failed; next try at %s", retry_at.isoformat())
             record = functools.partial(
                 self.writer.record_outcome,
                 event_id,
@@ -198,6 +212,7 @@ class Pipeline:
                 attempts=outcome.attempts,
                 flags=flags or None,
                 retry_at=retry_at,
+                delivered_once_more=outcome.deferred_for is None,
             )
             try:
                 await record()
@@ -206,8 +221,11 @@ class Pipeline:
                 # written: the platform still gets the answer, and the outcome is written as
                 # soon as the database is back, before the event's lease runs out.
                 log.warning("the outcome could not be stored yet (%s); retrying", error)
-                self._in_background(self._record_later(record, lease_seconds(endpoint)))
-        _count(endpoint, outcome, "retry_scheduled" if retry_at is not None else outcome.status)
+                self._in_background(self._record_later(record, self.lease_seconds(endpoint)))
+        if outcome.deferred_for is None and retry_at is not None:
+            _count(endpoint, outcome, "retry_scheduled")
+        else:
+            _count(endpoint, outcome, outcome.status)
         return outcome
 
     async def _record_later(
@@ -253,8 +271,8 @@ class Pipeline:
                 delivered_once_more=False,
             )
             return None
-        needed = lease_seconds(live.compiled)
-        if needed > self.settings.lease_seconds:  # the worker's lease is too short for it
+        needed = self.lease_seconds(live.compiled)
+        if needed > self.queue_lease_seconds:  # the worker's lease is too short for it
             await extend_lease(event_id, self.owner, needed)
         round_no = max((attempt.attempt_no for attempt in earlier), default=0) + 1
         return await self._deliver_and_record(
@@ -315,22 +333,31 @@ class Pipeline:
         live = await self.endpoints.by_endpoint_id(str(event.endpoint_id))
         if live is None or not live.enabled:
             raise ReplayError("The event's endpoint is deleted or switched off: nothing was sent.")
-        if not await take_lease(str(event.id), self.owner, lease_seconds(live.compiled)):
+        if not await take_lease(str(event.id), self.owner, self.lease_seconds(live.compiled)):
             raise ReplayError(
                 "The event is being delivered right now: replay it once that is over."
             )
-        outcome = await self.deliver(live.compiled, event.payload)
         round_no = max((attempt.attempt_no for attempt in earlier), default=0) + 1
-        outcome.attempts = [replace(a, attempt_no=round_no) for a in outcome.attempts]
-        await self.writer.record_outcome(
-            str(event.id),
-            status=outcome.status,
-            answer_status=outcome.answer_status,
-            answer_body=outcome.answer_body,
-            attempts=outcome.attempts,
+        return await self._deliver_and_record(
+            str(event.id), live.compiled, event.payload, 0, round_no=round_no, retry=False
         )
-        _count(live.compiled, outcome, outcome.status)
-        return outcome
+
+    def lease_seconds(self, endpoint: CompiledEndpoint) -> float:
+        """How long this process holds an event it delivers: every action timing out (after
+        waiting for its target's limits), plus the configured margin."""
+        wait = self.settings.limit_wait_seconds
+        actions = endpoint.actions
+        return sum(a.timeout + (wait if a.limits else 0.0) for a in actions) + self._lease_margin
+
+    @property
+    def queue_lease_seconds(self) -> float:
+        """How long the worker holds the events it takes: enough for one action with the
+        default timeout; :meth:`deliver_queued` extends it for an endpoint that needs more."""
+        return DEFAULT_TIMEOUT + self._lease_margin
+
+    @property
+    def _lease_margin(self) -> float:
+        return self.settings.lease_seconds
 
     async def drain(self) -> None:
         """Wait for background deliveries (at shutdown)."""
@@ -346,7 +373,10 @@ class Pipeline:
             if action.condition is not None and not action.condition(context):
                 attempts.append(_skipped(action))
                 continue
-            attempt, read, failure = await self._run_action(action, context)
+            try:
+                attempt, read, failure = await self._run_action(action, context)
+            except Throttled as throttled:
+                return _held_back(action, throttled, attempts)
             attempts.append(attempt)
             if failure is not None:
                 return _failed(failure, attempts)
@@ -366,9 +396,11 @@ class Pipeline:
         except MappingError as error:
             return attempt.failed(str(error)), {}, _mapping_failure(action, error)
         attempt.request = request.redacted(self.settings.max_stored_response_bytes)
-        result = await send(
-            self.session, request, max_response_bytes=self.settings.max_response_bytes
-        )
+        limits = action.limits or NO_LIMITS
+        async with self.throttle.slot(request.url, limits.per_second, limits.concurrency):
+            result = await send(
+                self.session, request, max_response_bytes=self.settings.max_response_bytes
+            )
         attempt.result = result
         if not result.ok:
             return attempt.failed(result.error), {}, _target_failure(action, result)
@@ -381,7 +413,11 @@ class Pipeline:
 
 
 def new_event(
-    live: LiveEndpoint, inbound: Inbound, payload: Payload, owner: str | None = None
+    live: LiveEndpoint,
+    inbound: Inbound,
+    payload: Payload,
+    owner: str | None = None,
+    lease_seconds: float = 0.0,
 ) -> NewEvent:
     """The row that records an inbound request, leased by ``owner`` who delivers it next."""
     document = payload.as_json()
@@ -405,23 +441,20 @@ def new_event(
         payload_hash=_payload_hash(inbound),
         flags=["sniffed_json"] if payload.sniffed_json else [],
         lease_owner=owner,
-        lease_seconds=lease_seconds(live.compiled),
+        lease_seconds=lease_seconds,
     )
 
 
-# Time beyond an endpoint's own timeouts that a lease lasts (writing the outcome, a busy loop).
-LEASE_MARGIN_SECONDS = 60.0
-
-
-def lease_seconds(endpoint: CompiledEndpoint) -> float:
-    """How long a process holds an event it delivers: every action timing out, plus a margin."""
-    return sum(action.timeout for action in endpoint.actions) + LEASE_MARGIN_SECONDS
+NO_LIMITS = Limits()
 
 
 def _retry_at(
     endpoint: CompiledEndpoint, outcome: Outcome, tries_before: int, default: Sequence[float]
 ) -> datetime | None:
-    """When to try a failed delivery again; None when it succeeded, cannot, or tried enough."""
+    """When to try a delivery again: held back by limits, or failed in a way worth retrying;
+    None when it succeeded, cannot, or tried enough."""
+    if outcome.deferred_for is not None:
+        return datetime.now(UTC) + timedelta(seconds=outcome.deferred_for * random.uniform(1, 1.2))
     if outcome.status != "failed" or not outcome.retryable:
         return None
     schedule = endpoint.document.endpoint.retries
@@ -444,6 +477,16 @@ def _failed(failure: Answer, attempts: list[NewAttempt]) -> Outcome:
     headers = attempts[-1].response_headers if attempts else {}
     wait = retry_after(headers) if retryable else None
     return Outcome("failed", failure.status, failure.body, attempts, retryable, wait)
+
+
+def _held_back(action: CompiledAction, throttled: Throttled, attempts: list[NewAttempt]) -> Outcome:
+    """The outcome of a delivery its target's limits held back: queued for later."""
+    detail = (
+        f"Action '{action.name}' was not sent yet: {throttled.reason} for "
+        f"{throttled.origin}. The delivery is queued and goes out as soon as the limit allows."
+    )
+    body = {"status": "accepted", "detail": detail, "action": action.name}
+    return Outcome("throttled", 202, body, attempts, deferred_for=throttled.wait)
 
 
 def _payload_hash(inbound: Inbound) -> str:

@@ -7,7 +7,9 @@ can show its progress, and can be cancelled: it then stops taking new events, an
 already under way finish.
 
 Jobs live in this process only (:class:`ReplayJobs`): a restart stops a running job (what it
-had replayed stays replayed), and another server process does not see it.
+had replayed stays replayed), and another server process does not see it. The command line
+(``switchboard replay``) runs a job of its own and awaits :meth:`ReplayJob.run`, printing each
+event's result as it ends.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from server.pipeline import Pipeline, ReplayError
+from server.pipeline import Outcome, Pipeline, ReplayError
 from server.store.deliveries import DeliveryFilter, MatchingEvents
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,22 @@ REPLAY_CONCURRENCY = 4
 # Finished jobs kept so that their page still opens; the oldest are forgotten first.
 KEPT_FINISHED_JOBS = 20
 
+# Why an event a target's limits held back counts as skipped (it is queued, not lost).
+HELD_BACK = "The target's limits were reached: it is queued and goes out as soon as they allow."
+
 JobState = Literal["running", "stopping", "finished", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventReplayed:
+    """What replaying one event did: its outcome, or why it was skipped or failed without one."""
+
+    event_id: str
+    outcome: Outcome | None
+    problem: str | None = None
+
+
+OnReplayed = Callable[[EventReplayed], None]
 
 
 class ReplayAlreadyRunning(Exception):
@@ -47,10 +65,17 @@ class ReplayJob:
     ``failed`` counts events whose replay ran and failed; an unexpected error of Switchboard's
     own (the database gone, say) also counts as failed, with its message in ``errors``.
     ``skipped`` counts events that could not be replayed at all (:class:`ReplayError`), by
-    reason in ``skip_reasons``.
+    reason in ``skip_reasons``. ``on_replayed``, when given, hears about each event as it ends
+    (the command line prints a line per event).
     """
 
-    def __init__(self, scope: DeliveryFilter, label: str, matching: MatchingEvents) -> None:
+    def __init__(
+        self,
+        scope: DeliveryFilter,
+        label: str,
+        matching: MatchingEvents,
+        on_replayed: OnReplayed | None = None,
+    ) -> None:
         self.id = uuid.uuid4().hex
         self.scope = scope
         self.label = label
@@ -63,6 +88,7 @@ class ReplayJob:
         self.finished_at: datetime | None = None
         self.cancel_requested = False
         self._pending: Iterator[str] = iter(matching.ids)
+        self._on_replayed = on_replayed
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -120,16 +146,25 @@ class ReplayJob:
         except ReplayError as error:
             self.skipped += 1
             self.skip_reasons[str(error)] += 1
+            replayed = EventReplayed(event_id, None, str(error))
         except Exception as error:  # one event's trouble must not stop the others
             log.exception("replaying event %s failed", event_id)
             self.failed += 1
-            self.errors[str(error) or type(error).__name__] += 1
+            problem = str(error) or type(error).__name__
+            self.errors[problem] += 1
+            replayed = EventReplayed(event_id, None, problem)
         else:
             if outcome.status == "delivered":
                 self.delivered += 1
+            elif outcome.status == "throttled":
+                self.skipped += 1
+                self.skip_reasons[HELD_BACK] += 1
             else:
                 self.failed += 1
+            replayed = EventReplayed(event_id, outcome)
         self.done += 1
+        if self._on_replayed is not None:
+            self._on_replayed(replayed)
 
 
 class ReplayJobs:

@@ -49,12 +49,16 @@ class Settings:
     retention_days: int = 0
     retention_interval_seconds: float = 3600.0
     # The delivery queue: deliveries the worker runs at once, how often it looks for due
-    # events, and how long it holds one it took before another process may take it.
+    # events, and how long beyond its actions' timeouts a process holds an event it delivers
+    # before another process may take it.
     # Seconds before each retry, for endpoints that set no ``retries`` of their own.
     retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
     workers: int = 8
     queue_poll_seconds: float = 1.0
-    lease_seconds: float = 120.0
+    lease_seconds: float = 60.0
+    # The longest a delivery waits for its target's limits (an action's ``limits``) before it
+    # is put back in the queue for when the limit allows it.
+    limit_wait_seconds: float = 10.0
 
     @property
     def effective_database_url(self) -> str:
@@ -107,6 +111,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
             env, "SWITCHBOARD_QUEUE_POLL_SECONDS", defaults.queue_poll_seconds
         ),
         lease_seconds=_float(env, "SWITCHBOARD_LEASE_SECONDS", defaults.lease_seconds),
+        limit_wait_seconds=_float(
+            env, "SWITCHBOARD_LIMIT_WAIT_SECONDS", defaults.limit_wait_seconds
+        ),
     )
 
 
@@ -132,6 +139,7 @@ SETTING_NAMES = (
     "SWITCHBOARD_WORKERS",
     "SWITCHBOARD_QUEUE_POLL_SECONDS",
     "SWITCHBOARD_LEASE_SECONDS",
+    "SWITCHBOARD_LIMIT_WAIT_SECONDS",
 )
 
 

@@ -95,7 +95,7 @@ async def running_worker(pipeline: Pipeline) -> AsyncIterator[Worker]:
         pipeline,
         concurrency=settings.workers,
         poll_seconds=settings.queue_poll_seconds,
-        lease_seconds=settings.lease_seconds,
+        lease_seconds=pipeline.queue_lease_seconds,
     )
     worker.start()
     try:

@@ -21,6 +21,7 @@ from server.mapping.spec import (
     RESERVED_KEYS,
     Action,
     CredentialDecl,
+    Limits,
     MappingDocument,
     Parameter,
     ResponseKey,
@@ -83,6 +84,7 @@ class CompiledAction:
     fields: tuple[tuple[TargetPath, CompiledValue], ...]
     response: tuple[tuple[str, CompiledValue], ...]
     timeout: float
+    limits: Limits | None = None
 
     @property
     def sends_body(self) -> bool:
@@ -209,6 +211,7 @@ def compile_action(index: int, action: Action) -> CompiledAction:
         fields=tuple(fields),
         response=tuple(response),
         timeout=request.timeout,
+        limits=request.limits,
     )
 
 

@@ -83,6 +83,19 @@ When = Expression | Condition
 ResponseKey = Expression | ValueSource
 
 
+# Seconds an action's request waits for the target's answer unless it sets ``timeout``.
+DEFAULT_TIMEOUT = 10.0
+
+
+class Limits(_Base):
+    """How hard an action may press its target's host (shared by every action to that host)."""
+
+    # At most this many requests per second start, evenly spaced.
+    per_second: Annotated[float, Meta(gt=0, le=10_000)] | None = None
+    # At most this many requests under way at the same time.
+    concurrency: Annotated[int, Meta(ge=1, le=1_000)] | None = None
+
+
 class Request(_Base):
     """The target HTTP request of one action."""
 
@@ -95,7 +108,8 @@ class Request(_Base):
     body_from: Expression | None = None
     headers: dict[str, Parameter] = field(default_factory=dict)
     query: dict[str, Parameter] = field(default_factory=dict)
-    timeout: Annotated[float, Meta(gt=0, le=300)] = 10.0
+    timeout: Annotated[float, Meta(gt=0, le=300)] = DEFAULT_TIMEOUT
+    limits: Limits | None = None
 
 
 class Action(_Base):

@@ -23,10 +23,15 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from server.store.models import KEY_MAX_LENGTH, Event
+from server.store.queries import WAITING_STATUSES
 
 PAGE_SIZE = 50
-# The statuses an event can have, in the order the filter offers them.
-STATUSES = ("delivered", "failed", "duplicate", "received")
+# The status filter's value for every event still to be delivered (received or pending).
+WAITING = "waiting"
+# What the status filter offers, in order: each status an event can have, then WAITING.
+STATUSES = ("delivered", "failed", "duplicate", "received", "pending", WAITING)
+# Filter values that match several statuses.
+STATUS_GROUPS = {WAITING: WAITING_STATUSES}
 # Time ranges by name; "all" has no start.
 PERIODS = ("hour", "today", "week", "all")
 # Columns the log shows: never the raw body or the payload, which can be megabytes.
@@ -39,6 +44,7 @@ SUMMARY_COLUMNS = (
     "transactionid",
     "contact_email",
     "flags",
+    "next_attempt_at",  # a pending event's next try
 )
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -53,6 +59,10 @@ class DeliveryFilter:
     status: str = ""
     period: str = "all"
     search: str = ""
+    # Received at or after ``since`` and before ``until`` (aware; None: no limit), besides
+    # ``period``. SQLite compares timestamps as text: the conditions turn them to UTC first.
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +126,17 @@ def _filtered(chosen: DeliveryFilter, now: datetime) -> QuerySet[Event]:
     query = Event.all()
     if chosen.endpoint_id is not None:
         query = query.filter(endpoint_id=chosen.endpoint_id)
-    if chosen.status in STATUSES:
+    if chosen.status in STATUS_GROUPS:
+        query = query.filter(status__in=STATUS_GROUPS[chosen.status])
+    elif chosen.status in STATUSES:
         query = query.filter(status=chosen.status)
     start = period_start(chosen.period, now)
     if start is not None:
         query = query.filter(received_at__gte=start)
+    if chosen.since is not None:
+        query = query.filter(received_at__gte=chosen.since.astimezone(UTC))
+    if chosen.until is not None:
+        query = query.filter(received_at__lt=chosen.until.astimezone(UTC))
     search = chosen.search.strip()[:KEY_MAX_LENGTH]
     if search:
         query = query.filter(Q(contact_email=search.lower()) | Q(transactionid=search))

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.context import require_context
 from tortoise.expressions import F
-from tortoise.functions import Count, Min
 from tortoise.query_utils import Prefetch
 
 from server.mapping.credentials import Credential as CredentialWithSecret
@@ -223,31 +221,11 @@ async def recent_sample_candidates(endpoint_id: str, limit: int = 10) -> list[Ev
 
 # ---------------------------------------------------------------- operations
 
-# Events still to be delivered: being delivered now, or waiting for a retry.
+# Events still to be delivered: being delivered now, or waiting for a retry (the queue's
+# figures are counted in server.store.stats).
 WAITING_STATUSES = ("received", "pending")
 # Events whose delivery is over; only these are ever deleted by retention.
 FINISHED_STATUSES = ("delivered", "failed", "duplicate")
-
-
-@dataclass(frozen=True, slots=True)
-class WaitingEvents:
-    """How many events wait to be delivered, and when the oldest of them was received."""
-
-    count: int
-    oldest_received_at: datetime | None
-
-
-async def waiting_events() -> WaitingEvents:
-    """The delivery backlog, in one aggregate query (the status index serves it)."""
-    [row] = (
-        await Event.filter(status__in=WAITING_STATUSES)
-        .annotate(count=Count("id"), oldest=Min("received_at"))
-        .values("count", "oldest")
-    )
-    oldest = row["oldest"]
-    if isinstance(oldest, str):  # SQLite may hand an aggregate back as its stored text
-        oldest = datetime.fromisoformat(oldest)
-    return WaitingEvents(int(row["count"] or 0), oldest)
 
 
 async def database_answers() -> None:

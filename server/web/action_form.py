@@ -25,6 +25,7 @@ from msgspec import UNSET
 
 from server.mapping.errors import Location
 from server.mapping.spec import (
+    DEFAULT_TIMEOUT,
     Action,
     Condition,
     ConditionOp,
@@ -56,9 +57,6 @@ CONDITION_OPS: tuple[ConditionOp, ...] = (
     "matches",
 )
 
-DEFAULT_TIMEOUT = next(
-    spec.default for spec in msgspec.structs.fields(Request) if spec.name == "timeout"
-)
 _VALUE_INPUT = re.compile(r"(field|header|query|key)-(\d+)-(name|kind|source|default)")
 _STEP_INPUT = re.compile(r"(field|header|query|key)-(\d+)-step-(\d+)-(name|options)")
 _CONDITION_INPUT = re.compile(r"condition-(\d+)-(path|op|value)")

@@ -2,11 +2,15 @@
 
 Filters are query parameters, so a filtered log can be bookmarked and shared; htmx applies
 them by replacing only the table (and pushing the URL), a plain form submit does the same
-without JavaScript.
+without JavaScript. Above the filters, the page sums up the delivery queue of what it shows
+(every endpoint, or one): how many events wait to be delivered, and since and until when.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,18 +19,28 @@ from litestar.params import FromPath, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
-from server.store import queries
-from server.store.deliveries import PERIODS, STATUSES, DeliveryFilter, DeliveryPage, delivery_page
+from server.store import queries, stats
+from server.store.deliveries import (
+    PERIODS,
+    STATUSES,
+    WAITING,
+    DeliveryFilter,
+    DeliveryPage,
+    delivery_page,
+)
 from server.store.models import Endpoint
 from server.web.lookups import endpoint_or_404
 from server.web.pages import page_or_partial
 
-# What each status is called on screen (the colour only repeats it).
+# What each status is called on screen (the colour only repeats it), in the filter's order;
+# "waiting" is no event's status but the filter for every event still to be delivered.
 STATUS_LABELS = {
     "delivered": "Delivered",
     "failed": "Failed",
     "duplicate": "Duplicate",
     "received": "In progress",
+    "pending": "Waiting to retry",
+    "waiting": "Waiting to be delivered",
 }
 PERIOD_LABELS = {
     "hour": "In the last hour",
@@ -100,12 +114,14 @@ async def _log(
 ) -> Template:
     page = await delivery_page(chosen, after=after, before=before)
     names = {} if endpoint is not None else await _endpoint_names()
+    depth = await stats.queue_depth(None if endpoint is None else str(endpoint.id))
     context = {
         "endpoint": endpoint,
         "endpoint_names": names,
         "filter": chosen,
         "page": page,
         "list_url": url,
+        "queue": queue_summary(depth, waiting_url(url)),
         **_page_links(url, chosen, page),
         "status_labels": STATUS_LABELS,
         "period_labels": PERIOD_LABELS,
@@ -136,3 +152,65 @@ def filtered_url(url: str, chosen: DeliveryFilter, **cursor: str | None) -> str:
     }
     query = urlencode({name: value for name, value in parameters.items() if value})
     return f"{url}?{query}" if query else url
+
+
+def waiting_url(url: str) -> str:
+    """The log at ``url`` showing only the events still waiting to be delivered."""
+    return filtered_url(url, DeliveryFilter(status=WAITING))
+
+
+# ---------------------------------------------------------------- the delivery queue
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSummary:
+    """The queue of the log's scope, worded for the page ("oldest received 14 min ago")."""
+
+    depth: stats.QueueDepth
+    waiting_url: str
+    oldest_age: str
+    next_retry: str
+
+
+def queue_summary(
+    depth: stats.QueueDepth, waiting_url: str, now: datetime | None = None
+) -> QueueSummary:
+    """``depth`` with its times in words, as of ``now``."""
+    moment = now or datetime.now(UTC)
+    oldest, retry = depth.oldest_received_at, depth.next_retry_at
+    return QueueSummary(
+        depth=depth,
+        waiting_url=waiting_url,
+        oldest_age="" if oldest is None else time_in_words(moment - oldest),
+        next_retry="" if retry is None else clock_time(retry, moment),
+    )
+
+
+def time_in_words(elapsed: timedelta) -> str:
+    """A duration as a person says it: "less than a minute", "14 min", "2 h 5 min", "3 days"."""
+    minutes = int(elapsed.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days = hours // 24
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def clock_time(moment: datetime, now: datetime) -> str:
+    """The UTC time of ``moment``, with its date when that is not today ("19:42 UTC")."""
+    utc = moment.astimezone(UTC)
+    same_day = utc.date() == now.astimezone(UTC).date()
+    return utc.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
+
+
+def tries_allowed(endpoint: Endpoint, default_schedule: Sequence[float]) -> int:
+    """The most tries an event of ``endpoint`` gets: the first, then one per retry.
+
+    The endpoint's own ``retries`` apply, else ``default_schedule`` (the server's setting).
+    """
+    retries = endpoint.document.get("endpoint", {}).get("retries")
+    return 1 + len(default_schedule if retries is None else retries)

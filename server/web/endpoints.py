@@ -15,6 +15,7 @@ from server.endpoints import set_enabled
 from server.imports import import_documents
 from server.mapping.spec import RESERVED_KEYS, endpoint_key
 from server.store import queries, stats
+from server.web.deliveries import waiting_url
 from server.web.lookups import endpoint_or_404, pipeline_of
 from server.web.pages import VARY, page_or_partial
 from server.web.presets import Preset, available_presets, named_document
@@ -38,15 +39,20 @@ class EndpointController(Controller):
 
     @get("/", name="endpoints:list")
     async def list_endpoints(self, request: HTMXRequest) -> Template:
-        """Every endpoint with its URL, state, last event and today's outcomes."""
+        """Every endpoint with its URL, state, last event, today's outcomes and its queue."""
         pipeline = pipeline_of(request)
         endpoints = await queries.list_endpoints()
         activity = await stats.activity_by_endpoint(stats.start_of_today())
+        queue = await stats.queue_by_endpoint()
         rows = [
             {
                 "endpoint": endpoint,
                 "listener_url": pipeline.settings.listener_url(endpoint.token),
                 "activity": activity.get(str(endpoint.id), stats.EndpointActivity()),
+                "queue": queue.get(str(endpoint.id), stats.QueueDepth()),
+                "waiting_url": waiting_url(
+                    request.app.route_reverse("deliveries:endpoint", key=endpoint.key)
+                ),
             }
             for endpoint in endpoints
         ]

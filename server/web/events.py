@@ -20,7 +20,7 @@ from litestar.response import Template
 from server.pipeline import ReplayError
 from server.store import queries
 from server.store.models import Attempt, Endpoint, Event
-from server.web.deliveries import STATUS_LABELS
+from server.web.deliveries import STATUS_LABELS, tries_allowed
 from server.web.lookups import pipeline_of
 from server.web.pages import VARY
 from server.web.payload_tree import payload_sections
@@ -37,8 +37,9 @@ FLAG_EXPLANATIONS = {
         "as JSON."
     ),
     "transactionid_reused": (
-        "An earlier event had the same transaction ID but different content, so this one was "
-        "delivered as new rather than answered as a repeat."
+        "An earlier event had the same transaction ID but different content. When the earlier "
+        "one was delivered (or still being delivered), this one got its answer and nothing was "
+        "sent again; when it had failed for good, this one was delivered."
     ),
 }
 STATUS_EXPLANATIONS = {
@@ -50,6 +51,11 @@ STATUS_EXPLANATIONS = {
     ),
     "received": (
         "Received: its actions are still running, or the server stopped before they finished."
+    ),
+    "pending": (
+        "Waiting: a try failed in a way that may pass later (the target could not be reached, "
+        "was busy or failing), or the target's limits held it back. Switchboard tries again at "
+        "the time below."
     ),
 }
 OUTCOME_LABELS = {"success": "Succeeded", "failed": "Failed", "skipped": "Skipped"}
@@ -73,7 +79,7 @@ class EventController(Controller):
         found = await queries.event_with_attempts(event_id)
         if found is None:
             raise NotFoundException("No event has this id: it may have been deleted.")
-        return await _event_page(*found)
+        return await _event_page(request, *found)
 
     @post("/events/{event_id:str}/replay", name="events:replay", status_code=200)
     async def replay_event(self, request: HTMXRequest, event_id: FromPath[str]) -> Template:
@@ -85,18 +91,36 @@ class EventController(Controller):
             found = await queries.event_with_attempts(event_id)
             if found is None:
                 raise NotFoundException(str(error)) from None
-            return await _event_page(*found, flash=str(error), status_code=409)
+            return await _event_page(request, *found, flash=str(error), status_code=409)
         found = await queries.event_with_attempts(event_id)
         assert found is not None
-        verdict = "every action succeeded" if outcome.status == "delivered" else "an action failed"
-        return await _event_page(*found, flash=f"Replayed: {verdict}. The new attempts are below.")
+        return await _event_page(request, *found, flash=REPLAY_VERDICTS[outcome.status])
+
+
+REPLAY_VERDICTS = {
+    "delivered": "Replayed: every action succeeded. The new attempts are below.",
+    "failed": "Replayed: an action failed. The new attempts are below.",
+    "throttled": (
+        "Not replayed yet: the target's limits are reached. The event is queued and goes out "
+        "as soon as they allow."
+    ),
+}
 
 
 async def _event_page(
-    event: Event, attempts: list[Attempt], flash: str | None = None, status_code: int = 200
+    request: HTMXRequest,
+    event: Event,
+    attempts: list[Attempt],
+    flash: str | None = None,
+    status_code: int = 200,
 ) -> Template:
     endpoint = await Endpoint.get(id=event.endpoint_id)
-    context = {**_event_context(event, attempts, endpoint), "flash": flash}
+    schedule = pipeline_of(request).settings.retry_schedule
+    context = {
+        **_event_context(event, attempts, endpoint),
+        "tries_allowed": tries_allowed(endpoint, schedule),
+        "flash": flash,
+    }
     return Template(
         template_name="events/show.html", context=context, headers=VARY, status_code=status_code
     )

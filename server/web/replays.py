@@ -49,6 +49,8 @@ STATUS_WORDS = {
     "failed": "failed",
     "duplicate": "duplicate",
     "received": "in-progress",
+    "pending": "waiting-to-retry",
+    "waiting": "waiting",
 }
 PERIOD_WORDS = {
     "hour": "from the last hour",

@@ -42,15 +42,18 @@ async def settled_statuses(expected: int) -> Counter[str]:
         await asyncio.sleep(0.05)
 
 
-async def listener(url: str, *, response: str = "async", **endpoint: Any) -> str:
-    """An endpoint sending each contact's email and transactionid to ``url``; its hook path."""
+async def listener(
+    url: str, *, response: str = "async", limits: dict[str, Any] | None = None, **endpoint: Any
+) -> str:
+    """An endpoint sending each contact's email and transactionid to ``url`` (with the
+    request's ``limits``, if given); its hook path."""
     document = {
         "switchboard": 1,
         "endpoint": {"name": f"Queue {response}", "response": response, **endpoint},
         "actions": [
             {
                 "name": "create",
-                "request": {"url": url, "timeout": 2},
+                "request": {"url": url, "timeout": 2} | ({"limits": limits} if limits else {}),
                 "fields": {
                     "email": {"from": "$.body.contact.email"},
                     "transactionid": {"from": "$.body.transactionid"},

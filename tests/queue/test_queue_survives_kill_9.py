@@ -1,8 +1,10 @@
 """``kill -9`` in the middle of a load, then a restart: every acknowledged contact arrives.
 
-The server is a real ``switchboard serve`` process on SQLite. Contacts are posted many at a
-time; the process is killed without warning half-way, started again on the same database, and
-the loopback target's count is compared with what the listener acknowledged.
+The server is a real ``switchboard serve`` process, on SQLite or on PostgreSQL. Contacts are
+posted many at a time; the process is killed without warning half-way, started again on the same
+database, and the loopback target's count is compared with what the listener acknowledged. On
+PostgreSQL the restarted process takes the killed one's events once their leases run out (a
+short lease here: the action's 1 s timeout plus 2 s).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 from support.processes import free_port, wait_until_healthy
 from support.target import Target
 
@@ -29,7 +32,7 @@ switchboard: 1
 endpoint: {{name: Killed, key: killed, response: async}}
 actions:
   - name: forward
-    request: {{url: "{url}/c"}}
+    request: {{url: "{url}/c", timeout: 1}}
     fields: {{transactionid: {{from: $.body.transactionid}}}}
 """
 
@@ -63,8 +66,9 @@ async def post_all(hook: str, answers: dict[str, int], process: subprocess.Popen
         await asyncio.gather(*(sender() for _ in range(CONCURRENCY)))
 
 
+@pytest.mark.postgres
 def test_every_acknowledged_contact_is_delivered_after_a_kill(
-    tmp_path: Path, threaded_target: Target
+    tmp_path: Path, threaded_target: Target, database_url: str
 ) -> None:
     threaded_target.route("POST", "/c", status=201, json={"id": 1})
     port = free_port()
@@ -73,7 +77,9 @@ def test_every_acknowledged_contact_is_delivered_after_a_kill(
         **os.environ,
         "SWITCHBOARD_DATA_DIR": str(tmp_path / "data"),
         "SWITCHBOARD_PORT": str(port),
+        "DATABASE_URL": database_url,
         "SWITCHBOARD_QUEUE_POLL_SECONDS": "0.2",
+        "SWITCHBOARD_LEASE_SECONDS": "2",
     }
     mapping = tmp_path / "killed.yaml"
     mapping.write_text(MAPPING.format(url=threaded_target.url))
