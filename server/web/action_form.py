@@ -2,7 +2,8 @@
 
 Input names (``<i>`` and ``<j>`` are row numbers; their order is the order kept):
 
-- ``name``, ``method``, ``url``, ``credential``, ``body``, ``body_from``, ``timeout``;
+- ``name``, ``method``, ``url``, ``credential``, ``body``, ``body_from``, ``timeout``,
+  ``per_second``, ``concurrency`` (the request's ``limits``);
 - ``match`` (``all``/``any``) and ``condition-<i>-path|op|value``;
 - for each value section (``field``, ``header``, ``query``, ``key``):
   ``<section>-<i>-name|kind|source|default`` and ``<section>-<i>-step-<j>-name|options``.
@@ -29,6 +30,7 @@ from server.mapping.spec import (
     Action,
     Condition,
     ConditionOp,
+    Limits,
     Parameter,
     Request,
     ResponseKey,
@@ -36,6 +38,7 @@ from server.mapping.spec import (
     ValueSource,
     When,
 )
+from server.mapping.structure import check
 from server.mapping.yaml_text import parse_yaml
 
 SECTIONS = ("field", "header", "query", "key")
@@ -109,6 +112,8 @@ class ActionForm:
     body: str = "json"
     body_from: str = ""
     timeout: str = "10"
+    per_second: str = ""
+    concurrency: str = ""
     match: str = "all"
     conditions: list[ConditionRow] = field(default_factory=list)
     when_json: str = ""
@@ -137,6 +142,8 @@ def read_form(data: Mapping[str, str]) -> ActionForm:
         body=_text(data, "body") or "json",
         body_from=_text(data, "body_from"),
         timeout=_text(data, "timeout") or "10",
+        per_second=_text(data, "per_second"),
+        concurrency=_text(data, "concurrency"),
         match="any" if data.get("match") == "any" else "all",
         when_json=str(data.get("when_json", "")),
     )
@@ -176,6 +183,7 @@ def _text(data: Mapping[str, str], name: str) -> str:
 def form_of(action: Action) -> ActionForm:
     """The rows that show ``action``."""
     request = action.request
+    limits = request.limits or Limits()
     form = ActionForm(
         name=action.name,
         method=request.method,
@@ -184,6 +192,8 @@ def form_of(action: Action) -> ActionForm:
         body=request.body,
         body_from=request.body_from or "",
         timeout=_number_text(request.timeout),
+        per_second=_optional_number_text(limits.per_second),
+        concurrency=_optional_number_text(limits.concurrency),
         field_rows=[_row(target, source) for target, source in action.fields.items()],
         header_rows=[_row(name, parameter) for name, parameter in request.headers.items()],
         query_rows=[_row(name, parameter) for name, parameter in request.query.items()],
@@ -289,6 +299,7 @@ def action_of(form: ActionForm) -> Action | None:
     except ValueError:
         form.errors["timeout"] = "Enter the number of seconds to wait, for example 10."
         timeout = 10.0
+    limits = _limits(form)
     fields = {
         row.name: _value_source(form, "field", index, row) for index, row in _named(form, "field")
     }
@@ -317,13 +328,40 @@ def action_of(form: ActionForm) -> Action | None:
                 "headers": headers,
                 "query": query,
             }
-            | ({} if timeout == DEFAULT_TIMEOUT else {"timeout": timeout}),
+            | ({} if timeout == DEFAULT_TIMEOUT else {"timeout": timeout})
+            | ({"limits": limits} if limits else {}),
             Request,
         )
         return Action(name=form.name, request=request, when=when, fields=fields, response=response)
     except msgspec.ValidationError as error:
         form.errors["action"] = _plain_validation(str(error))
         return None
+
+
+def _limits(form: ActionForm) -> dict[str, float | int]:
+    """The request's ``limits`` as the form gives them; problems go to ``form.errors``."""
+    limits: dict[str, float | int] = {}
+    if form.per_second:
+        try:
+            limits["per_second"] = float(form.per_second)
+        except ValueError:
+            form.errors["per_second"] = "Enter a number of requests per second, for example 10."
+    if form.concurrency:
+        try:
+            limits["concurrency"] = int(form.concurrency)
+        except ValueError:
+            form.errors["concurrency"] = "Enter a whole number of requests, for example 4."
+    for problem in check(limits, Limits, ("request", "limits")):
+        form.errors[input_for(form, problem.location)] = f"This {problem.message}."
+    return limits
+
+
+def _limits_input(rest: Location) -> str:
+    return str(rest[0]) if rest and rest[0] in ("per_second", "concurrency") else "action"
+
+
+def _optional_number_text(value: float | None) -> str:
+    return "" if value is None else _number_text(value)
 
 
 def _named(form: ActionForm, section: str) -> list[tuple[int, ValueRow]]:
@@ -503,6 +541,8 @@ def _request_input(form: ActionForm, rest: Location) -> str:
     return (
         str(rest[0])
         if rest[0] in ("url", "credential", "body", "body_from", "timeout", "method")
+        else _limits_input(rest[1:])
+        if rest[0] == "limits"
         else "action"
     )
 

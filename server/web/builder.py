@@ -432,7 +432,8 @@ async def _credential_names(editing: Editing, form: ActionForm) -> list[str]:
 
 def error_slots(form: ActionForm) -> list[str]:
     """Every input of the form that can show a problem, for the preview to update in place."""
-    slots = ["action", "name", "url", "credential", "body", "body_from", "timeout", "conditions"]
+    slots = ["action", "name", "url", "credential", "body", "body_from", "timeout"]
+    slots += ["per_second", "concurrency", "conditions"]
     for index, _ in enumerate(form.conditions):
         slots += [f"condition-{index}-{part}" for part in ("path", "op", "value")]
     for section in ("field", "header", "query", "key"):
