@@ -47,7 +47,8 @@ EVENTS_RECEIVED = Counter(
 )
 DELIVERIES = Counter(
     "switchboard_deliveries",
-    "Event deliveries that ended, by outcome (delivered, failed, duplicate, retry_scheduled).",
+    "Event deliveries that ended, by outcome (delivered, failed, duplicate, retry_scheduled, "
+    "throttled).",
     ["endpoint", "outcome"],
     registry=REGISTRY,
 )
