@@ -13,6 +13,7 @@ taken while an earlier event of the same endpoint and contact (by email) is stil
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,26 +35,29 @@ _DUE = (
     "AND o.status IN ('received', 'pending') AND o.next_attempt_at IS NOT NULL) "
     "ORDER BY e.next_attempt_at LIMIT {limit}"
 )
-_LEASE_POSTGRES = (
-    "UPDATE event SET lease_owner = $1, lease_until = $2 WHERE id IN ("
-    + _DUE.format(now="$3", limit="$4")
-    + " FOR UPDATE SKIP LOCKED) RETURNING id"
+
+
+def _spellings(sql: str, postgres_only: str = "") -> tuple[str, str]:
+    """``sql``, written with ``:1, :2…`` placeholders, for SQLite and for PostgreSQL.
+
+    ``{postgres_only}`` in ``sql`` is ``postgres_only`` on PostgreSQL and nothing on SQLite.
+    """
+    sqlite = re.sub(r":(\d)", r"?\1", sql.format(postgres_only=""))
+    postgres = re.sub(r":(\d)", r"$\1", sql.format(postgres_only=postgres_only))
+    return sqlite, postgres
+
+
+_LEASE = _spellings(
+    "UPDATE event SET lease_owner = :1, lease_until = :2 WHERE id IN ("
+    + _DUE.format(now=":3", limit=":4")
+    + "{postgres_only}) RETURNING id",
+    postgres_only=" FOR UPDATE SKIP LOCKED",
 )
-_LEASE_SQLITE = (
-    "UPDATE event SET lease_owner = ?1, lease_until = ?2 WHERE id IN ("
-    + _DUE.format(now="?3", limit="?4")
-    + ") RETURNING id"
+_TAKE = _spellings(
+    "UPDATE event SET lease_owner = :1, lease_until = :2 WHERE id = :3 "
+    "AND (lease_until IS NULL OR lease_until < :4) RETURNING id"
 )
-_EXTEND_POSTGRES = "UPDATE event SET lease_until = $1 WHERE id = $2 AND lease_owner = $3"
-_EXTEND_SQLITE = "UPDATE event SET lease_until = ? WHERE id = ? AND lease_owner = ?"
-_TAKE_POSTGRES = (
-    "UPDATE event SET lease_owner = $1, lease_until = $2 WHERE id = $3 "
-    "AND (lease_until IS NULL OR lease_until < $4) RETURNING id"
-)
-_TAKE_SQLITE = (
-    "UPDATE event SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3 "
-    "AND (lease_until IS NULL OR lease_until < ?4) RETURNING id"
-)
+_EXTEND = _spellings("UPDATE event SET lease_until = :1 WHERE id = :2 AND lease_owner = :3")
 _RELEASE_SQLITE = (
     "UPDATE event SET lease_owner = NULL, lease_until = NULL "
     "WHERE lease_owner IS NOT NULL AND status IN ('received', 'pending')"
@@ -62,52 +66,43 @@ _RELEASE_SQLITE = (
 
 async def lease_due(owner: str, lease_seconds: float, limit: int) -> list[str]:
     """Take up to ``limit`` due events for ``owner`` until ``lease_seconds`` from now; ids."""
-    connection = connections.get("default")
     now = datetime.now(UTC)
     until = now + timedelta(seconds=lease_seconds)
-    sqlite = _is_sqlite(connection)
-    sql, stamp = (_LEASE_SQLITE, SqliteWriter.timestamp) if sqlite else (_LEASE_POSTGRES, utc)
-    try:
-        # In a transaction of its own, committed at once: sqlite3 would otherwise keep the
-        # UPDATE's implicit transaction (and the database's write lock) open. And
-        # execute_query_dict, since execute_query drops what RETURNING gives on asyncpg.
-        async with in_transaction() as transaction:
-            rows = await transaction.execute_query_dict(
-                sql, [owner, stamp(until), stamp(now), limit]
-            )
-    except UNAVAILABLE_ERRORS as error:
-        raise StoreUnavailable(f"The queue could not be read: {error}") from error
+    rows = await _execute(_LEASE, [owner, until, now, limit], "The queue could not be read")
     return [str(row["id"]) for row in rows]
 
 
 async def take_lease(event_id: str, owner: str, lease_seconds: float) -> bool:
     """Lease one event for ``owner`` (a replay), unless somebody is delivering it right now."""
-    connection = connections.get("default")
     now = datetime.now(UTC)
     until = now + timedelta(seconds=lease_seconds)
-    sqlite = _is_sqlite(connection)
-    sql, stamp = (_TAKE_SQLITE, SqliteWriter.timestamp) if sqlite else (_TAKE_POSTGRES, utc)
-    try:
-        async with in_transaction() as transaction:
-            rows = await transaction.execute_query_dict(
-                sql, [owner, stamp(until), event_id, stamp(now)]
-            )
-    except UNAVAILABLE_ERRORS as error:
-        raise StoreUnavailable(f"The event could not be leased: {error}") from error
-    return bool(rows)
+    values = [owner, until, event_id, now]
+    return bool(await _execute(_TAKE, values, "The event could not be leased"))
 
 
 async def extend_lease(event_id: str, owner: str, lease_seconds: float) -> None:
     """Keep holding an event for ``lease_seconds`` more (its endpoint may need longer)."""
-    connection = connections.get("default")
     until = datetime.now(UTC) + timedelta(seconds=lease_seconds)
-    sqlite = _is_sqlite(connection)
-    sql, stamp = (_EXTEND_SQLITE, SqliteWriter.timestamp) if sqlite else (_EXTEND_POSTGRES, utc)
+    await _execute(_EXTEND, [until, event_id, owner], "The queue could not be written")
+
+
+async def _execute(
+    statement: tuple[str, str], values: list[Any], problem: str
+) -> list[dict[str, Any]]:
+    """Run one of the statements above, committed at once; the rows it returns."""
+    sqlite = _is_sqlite(connections.get("default"))
+    stamp = SqliteWriter.timestamp if sqlite else utc
+    sql = statement[0] if sqlite else statement[1]
+    params = [stamp(value) if isinstance(value, datetime) else value for value in values]
     try:
+        # In a transaction of its own, committed at once: sqlite3 would otherwise keep the
+        # UPDATE's implicit transaction (and the database's write lock) open. And
+        # execute_query_dict, since execute_query drops what RETURNING gives on asyncpg.
         async with in_transaction() as transaction:
-            await transaction.execute_query(sql, [stamp(until), event_id, owner])
+            rows: list[dict[str, Any]] = await transaction.execute_query_dict(sql, params)
     except UNAVAILABLE_ERRORS as error:
-        raise StoreUnavailable(f"The queue could not be written: {error}") from error
+        raise StoreUnavailable(f"{problem}: {error}") from error
+    return rows
 
 
 async def release_all_leases() -> int:
