@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
+from support.events import stored_event
 
 from server.store.models import Attempt, Event
 from server.store.queries import save_endpoint
@@ -23,18 +24,7 @@ async def new_endpoint(key: str = "shop") -> str:
 async def insert_event(endpoint_id: str, status: str, age: timedelta = timedelta()) -> str:
     """An event received ``age`` ago, now in ``status``, with one attempt; its id."""
     received_at = datetime.now(UTC) - age
-    event = await Event.create(
-        endpoint_id=endpoint_id,
-        received_at=received_at,
-        method="POST",
-        content_type="application/x-www-form-urlencoded",
-        query_string="",
-        raw_body=b"contact[email]=ada%40example.com",
-        payload={"query": {}, "body": {"contact": {"email": "ada@example.com"}}},
-        body_format="form",
-        payload_hash="0" * 64,
-        status=status,
-    )
+    event = await stored_event(endpoint_id, status, received_at)
     await Attempt.create(
         event_id=event.id,
         action_index=0,

@@ -15,10 +15,11 @@ import httpx
 import pytest
 import pytest_asyncio
 from deliveries_support import event_ids
+from support.events import stored_event
 from ui_support import CreateEndpoint
 
 from server.store import queries, stats
-from server.store.models import Endpoint, Event
+from server.store.models import Endpoint
 from server.web.deliveries import clock_time, tries_allowed
 
 pytestmark = pytest.mark.postgres  # the aggregates read timestamps differently per database
@@ -51,19 +52,12 @@ async def add_event(
 ) -> str:
     """An event in ``status``; when it is due, another process holds it for an hour."""
     due = next_attempt_at is not None and next_attempt_at <= datetime.now(UTC)
-    event = await Event.create(
-        endpoint_id=endpoint.id,
-        received_at=received_at,
-        method="POST",
-        content_type="application/x-www-form-urlencoded",
-        query_string="",
-        raw_body=b"contact[email]=ada%40example.com",
-        payload={"query": {}, "body": {"contact": {"email": "ada@example.com"}}},
-        body_format="form",
+    event = await stored_event(
+        endpoint.id,
+        status,
+        received_at,
         transactionid=transactionid,
         contact_email="ada@example.com",
-        payload_hash="0" * 64,
-        status=status,
         tries=tries,
         next_attempt_at=next_attempt_at,
         lease_owner="another-process" if due else None,
